@@ -1,0 +1,3 @@
+module example.com/echotemplate
+
+go 1.26
