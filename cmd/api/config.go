@@ -1,0 +1,341 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"example.com/echotemplate/internal/logging"
+)
+
+// config is every setting of the service. Each one has a flag and an
+// environment variable (the flag wins), a safe default, and is checked
+// before anything starts.
+type config struct {
+	AppEnv string
+
+	HTTPAddr          string
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
+	BodyLimit         int64
+	ShutdownTimeout   time.Duration
+	ShutdownDelay     time.Duration
+
+	LogLevel  slog.Level
+	LogFormat string
+
+	CORSAllowOrigins     []string
+	CORSAllowCredentials bool
+	TrustedProxies       []*net.IPNet
+
+	RedirectURL          string
+	RedirectAllowedHosts []string
+
+	CookieSecure   bool
+	CookieHashKey  []byte
+	CookieBlockKey []byte
+}
+
+// loadConfig reads flags from args with environment fallbacks from getenv,
+// then validates the whole. Errors name the variable at fault.
+func loadConfig(args []string, getenv func(string) string, usage io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("api", flag.ContinueOnError)
+	fs.SetOutput(usage)
+	l := &loader{fs: fs, getenv: getenv}
+
+	l.str(&c.AppEnv, "APP_ENV", "development", "development or production; production refuses unsafe defaults")
+	l.str(&c.HTTPAddr, "HTTP_ADDR", ":8080", "address the HTTP server listens on")
+	l.duration(&c.ReadHeaderTimeout, "HTTP_READ_HEADER_TIMEOUT", 5*time.Second, "time allowed to read request headers")
+	l.duration(&c.ReadTimeout, "HTTP_READ_TIMEOUT", 30*time.Second, "time allowed to read a whole request; upload routes extend it")
+	l.duration(&c.WriteTimeout, "HTTP_WRITE_TIMEOUT", 30*time.Second, "time allowed to write a response; download routes extend it")
+	l.duration(&c.IdleTimeout, "HTTP_IDLE_TIMEOUT", 120*time.Second, "how long an idle keep-alive connection stays open")
+	l.size(&c.BodyLimit, "BODY_LIMIT", 1<<20, "largest request body on routes without a limit of their own (bytes, or KiB/MiB/GiB)")
+	var maxHeader int64
+	l.size(&maxHeader, "MAX_HEADER_BYTES", 16<<10, "largest request line and headers; larger ones get 431")
+	l.duration(&c.ShutdownTimeout, "SHUTDOWN_TIMEOUT", 15*time.Second, "time allowed for in-flight work to finish on shutdown")
+	l.duration(&c.ShutdownDelay, "SHUTDOWN_DELAY", 0, "time /readyz answers 503 before the server stops accepting, for load balancers to notice")
+	var level, origins, proxies, allowedHosts, hashKey, blockKey string
+	l.str(&level, "LOG_LEVEL", "info", "debug, info, warn or error")
+	l.str(&c.LogFormat, "LOG_FORMAT", "json", "json or text")
+	l.str(&origins, "CORS_ALLOW_ORIGINS", "", "comma-separated origins allowed by CORS and WebSockets (default: this service's localhost origins)")
+	l.boolean(&c.CORSAllowCredentials, "CORS_ALLOW_CREDENTIALS", false, "let allowed origins send cookies cross-site")
+	l.str(&proxies, "TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed (default: none)")
+	l.str(&c.RedirectURL, "REDIRECT_URL", "https://echo.labstack.com/", "where GET /redirect sends clients")
+	l.str(&allowedHosts, "REDIRECT_ALLOWED_HOSTS", "", "comma-separated hosts GET /redirect?to= may send clients to (default: REDIRECT_URL's host)")
+	l.boolean(&c.CookieSecure, "COOKIE_SECURE", false, "mark cookies Secure on plain HTTP too (behind a TLS proxy)")
+	l.secret(&hashKey, "COOKIE_HASH_KEY")
+	l.secret(&blockKey, "COOKIE_BLOCK_KEY")
+
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if l.err != nil {
+		return c, l.err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+
+	var err error
+	c.MaxHeaderBytes = int(maxHeader)
+	if c.LogLevel, err = logging.ParseLevel(level); err != nil {
+		return c, fmt.Errorf("LOG_LEVEL: %w", err)
+	}
+	if c.CORSAllowOrigins, err = parseOrigins(origins, c.HTTPAddr); err != nil {
+		return c, fmt.Errorf("CORS_ALLOW_ORIGINS: %w", err)
+	}
+	if c.TrustedProxies, err = parseCIDRs(proxies); err != nil {
+		return c, fmt.Errorf("TRUSTED_PROXIES: %w", err)
+	}
+	if c.RedirectAllowedHosts, err = parseRedirect(c.RedirectURL, allowedHosts); err != nil {
+		return c, err
+	}
+	if c.CookieHashKey, c.CookieBlockKey, err = parseCookieKeys(hashKey, blockKey, c.AppEnv); err != nil {
+		return c, err
+	}
+	return c, c.validate()
+}
+
+// validate checks the settings that parsed but may still be unusable.
+func (c config) validate() error {
+	switch c.AppEnv {
+	case "development", "production":
+	default:
+		return fmt.Errorf("APP_ENV: %q is neither development nor production", c.AppEnv)
+	}
+	switch c.LogFormat {
+	case "json", "text":
+	default:
+		return fmt.Errorf("LOG_FORMAT: %q is neither json nor text", c.LogFormat)
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		return fmt.Errorf("HTTP_ADDR: %q is not host:port", c.HTTPAddr)
+	}
+	for name, d := range map[string]time.Duration{
+		"HTTP_READ_HEADER_TIMEOUT": c.ReadHeaderTimeout,
+		"HTTP_READ_TIMEOUT":        c.ReadTimeout,
+		"HTTP_WRITE_TIMEOUT":       c.WriteTimeout,
+		"HTTP_IDLE_TIMEOUT":        c.IdleTimeout,
+		"SHUTDOWN_TIMEOUT":         c.ShutdownTimeout,
+	} {
+		if d <= 0 {
+			return fmt.Errorf("%s: must be positive, got %s", name, d)
+		}
+	}
+	if c.ShutdownDelay < 0 {
+		return fmt.Errorf("SHUTDOWN_DELAY: must not be negative, got %s", c.ShutdownDelay)
+	}
+	if c.BodyLimit <= 0 {
+		return errors.New("BODY_LIMIT: must be positive")
+	}
+	if c.MaxHeaderBytes < 1<<10 {
+		return errors.New("MAX_HEADER_BYTES: must be at least 1KiB")
+	}
+	for _, o := range c.CORSAllowOrigins {
+		if o == "*" && c.CORSAllowCredentials {
+			return errors.New("CORS_ALLOW_ORIGINS: * with CORS_ALLOW_CREDENTIALS=true would let any site act as the user; list the origins instead")
+		}
+	}
+	return nil
+}
+
+// parseOrigins reads a comma list of exact origins. The default is this
+// service's own localhost origins, so the page it serves can call it.
+func parseOrigins(s, httpAddr string) ([]string, error) {
+	if strings.TrimSpace(s) == "" {
+		_, port, err := net.SplitHostPort(httpAddr)
+		if err != nil {
+			return nil, fmt.Errorf("no default without a valid HTTP_ADDR: %w", err)
+		}
+		return []string{"http://localhost:" + port, "http://127.0.0.1:" + port}, nil
+	}
+	var out []string
+	for _, o := range splitList(s) {
+		if o == "*" {
+			out = append(out, o)
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+			return nil, fmt.Errorf("%q is not an origin such as https://app.example.com", o)
+		}
+		// Browsers send origins lowercased and without a trailing slash.
+		out = append(out, u.Scheme+"://"+strings.ToLower(u.Host))
+	}
+	return out, nil
+}
+
+func parseCIDRs(s string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, c := range splitList(s) {
+		_, n, err := net.ParseCIDR(c)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8", c)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// parseRedirect checks REDIRECT_URL and returns the redirect allowlist,
+// which defaults to REDIRECT_URL's own host.
+func parseRedirect(redirectURL, hosts string) ([]string, error) {
+	u, err := url.Parse(redirectURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("REDIRECT_URL: %q is not an absolute http(s) URL", redirectURL)
+	}
+	list := splitList(hosts)
+	if len(list) == 0 {
+		list = []string{u.Hostname()}
+	}
+	for _, h := range list {
+		if strings.ContainsAny(h, "/:@\\ ") {
+			return nil, fmt.Errorf("REDIRECT_ALLOWED_HOSTS: %q is not a bare host name", h)
+		}
+	}
+	return list, nil
+}
+
+// parseCookieKeys decodes the signed cookie's keys (base64). Without a hash
+// key, development gets a random one per start (cookies then last until a
+// restart); production refuses to start, since a default key is no key.
+func parseCookieKeys(hashB64, blockB64, env string) (hashKey, blockKey []byte, err error) {
+	if hashB64 == "" {
+		if env == "production" {
+			return nil, nil, errors.New("COOKIE_HASH_KEY: required when APP_ENV=production (32 or 64 random bytes, base64; try: openssl rand -base64 32)")
+		}
+		return randomKey(32), nil, nil
+	}
+	if hashKey, err = base64.StdEncoding.DecodeString(hashB64); err != nil || len(hashKey) < 32 {
+		return nil, nil, errors.New("COOKIE_HASH_KEY: must be base64 of at least 32 bytes")
+	}
+	if blockB64 != "" {
+		blockKey, err = base64.StdEncoding.DecodeString(blockB64)
+		if err != nil || (len(blockKey) != 16 && len(blockKey) != 24 && len(blockKey) != 32) {
+			return nil, nil, errors.New("COOKIE_BLOCK_KEY: must be base64 of 16, 24 or 32 bytes (AES)")
+		}
+	}
+	return hashKey, blockKey, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// loader registers flags whose defaults come from the environment, and
+// remembers the first environment value that did not parse.
+type loader struct {
+	fs     *flag.FlagSet
+	getenv func(string) string
+	err    error
+}
+
+// flagName turns HTTP_ADDR into http-addr.
+func flagName(env string) string {
+	return strings.ReplaceAll(strings.ToLower(env), "_", "-")
+}
+
+// parsed registers one setting: parse converts and stores a value, first
+// from the environment (if set), then from the flag (if given).
+func (l *loader) parsed(env, def, usage string, parse func(string) error) {
+	if err := parse(def); err != nil {
+		panic(fmt.Sprintf("default of %s does not parse: %v", env, err))
+	}
+	if v := l.getenv(env); v != "" {
+		if err := parse(v); err != nil && l.err == nil {
+			l.err = fmt.Errorf("%s: %w", env, err)
+		}
+	}
+	l.fs.Func(flagName(env), usage+" (env "+env+", default "+strconv.Quote(def)+")", parse)
+}
+
+func (l *loader) str(p *string, env, def, usage string) {
+	l.parsed(env, def, usage, func(s string) error { *p = s; return nil })
+}
+
+func (l *loader) duration(p *time.Duration, env string, def time.Duration, usage string) {
+	l.parsed(env, def.String(), usage, func(s string) error {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration such as 30s or 2m", s)
+		}
+		*p = d
+		return nil
+	})
+}
+
+func (l *loader) boolean(p *bool, env string, def bool, usage string) {
+	l.parsed(env, strconv.FormatBool(def), usage, func(s string) error {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", s)
+		}
+		*p = b
+		return nil
+	})
+}
+
+func (l *loader) size(p *int64, env string, def int64, usage string) {
+	l.parsed(env, strconv.FormatInt(def, 10), usage, func(s string) error {
+		n, err := parseSize(s)
+		if err != nil {
+			return err
+		}
+		*p = n
+		return nil
+	})
+}
+
+// secret reads an environment-only setting: secrets stay out of flags,
+// where every user of the machine could read them in the process list.
+func (l *loader) secret(p *string, env string) {
+	*p = l.getenv(env)
+}
+
+// parseSize reads a byte count: a number with an optional B, KiB, MiB or
+// GiB suffix.
+func parseSize(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}}
+	t := strings.TrimSpace(s)
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("%q is not a size such as 1048576, 512KiB or 100MiB", s)
+	}
+	return n * mult, nil
+}
+
+func randomKey(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms.
+	return b
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+// env returns a getenv over the given pairs.
+func env(pairs ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		m[pairs[i]] = pairs[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadConfigDefaults(t *testing.T) {
+	c, err := loadConfig(nil, env(), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != ":8080" || c.ShutdownTimeout != 15*time.Second || c.LogFormat != "json" || c.BodyLimit != 1<<20 {
+		t.Errorf("defaults = %+v", c)
+	}
+	if got := strings.Join(c.CORSAllowOrigins, ","); got != "http://localhost:8080,http://127.0.0.1:8080" {
+		t.Errorf("CORS default = %s, want the service's own localhost origins", got)
+	}
+	if got := strings.Join(c.RedirectAllowedHosts, ","); got != "echo.labstack.com" {
+		t.Errorf("redirect allowlist = %s, want REDIRECT_URL's host", got)
+	}
+	if len(c.CookieHashKey) != 32 || len(c.TrustedProxies) != 0 {
+		t.Errorf("want a random 32-byte cookie key and no trusted proxies")
+	}
+}
+
+func TestLoadConfigSources(t *testing.T) {
+	c, err := loadConfig(
+		[]string{"-http-addr", "127.0.0.1:9000", "-max-header-bytes", "8KiB"},
+		env("HTTP_ADDR", ":7000", "SHUTDOWN_TIMEOUT", "3s", "CORS_ALLOW_ORIGINS", "https://App.example.com, http://localhost:3000",
+			"TRUSTED_PROXIES", "10.0.0.0/8", "LOG_LEVEL", "debug", "BODY_LIMIT", "2MiB"),
+		io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != "127.0.0.1:9000" {
+		t.Errorf("HTTPAddr = %q, want the flag to win over the environment", c.HTTPAddr)
+	}
+	if c.ShutdownTimeout != 3*time.Second || c.MaxHeaderBytes != 8<<10 || c.BodyLimit != 2<<20 {
+		t.Errorf("got %+v", c)
+	}
+	if got := strings.Join(c.CORSAllowOrigins, ","); got != "https://app.example.com,http://localhost:3000" {
+		t.Errorf("origins = %s", got)
+	}
+	if len(c.TrustedProxies) != 1 || c.TrustedProxies[0].String() != "10.0.0.0/8" {
+		t.Errorf("proxies = %v", c.TrustedProxies)
+	}
+}
+
+func TestLoadConfigRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  []string
+		want string // the variable or flag the error must name
+	}{
+		{"Duration", nil, []string{"SHUTDOWN_TIMEOUT", "soon"}, "SHUTDOWN_TIMEOUT"},
+		{"NegativeDelay", nil, []string{"SHUTDOWN_DELAY", "-1s"}, "SHUTDOWN_DELAY"},
+		{"ZeroTimeout", nil, []string{"HTTP_READ_TIMEOUT", "0s"}, "HTTP_READ_TIMEOUT"},
+		{"Bool", nil, []string{"COOKIE_SECURE", "yes please"}, "COOKIE_SECURE"},
+		{"Size", nil, []string{"BODY_LIMIT", "lots"}, "BODY_LIMIT"},
+		{"Level", nil, []string{"LOG_LEVEL", "loud"}, "LOG_LEVEL"},
+		{"Format", nil, []string{"LOG_FORMAT", "xml"}, "LOG_FORMAT"},
+		{"Addr", nil, []string{"HTTP_ADDR", "8080"}, "HTTP_ADDR"},
+		{"Origin", nil, []string{"CORS_ALLOW_ORIGINS", "localhost:8080"}, "CORS_ALLOW_ORIGINS"},
+		{"OriginPath", nil, []string{"CORS_ALLOW_ORIGINS", "https://a.example/app"}, "CORS_ALLOW_ORIGINS"},
+		{"WildcardWithCredentials", nil, []string{"CORS_ALLOW_ORIGINS", "*", "CORS_ALLOW_CREDENTIALS", "true"}, "CORS_ALLOW_ORIGINS"},
+		{"CIDR", nil, []string{"TRUSTED_PROXIES", "10.0.0.1"}, "TRUSTED_PROXIES"},
+		{"RedirectURL", nil, []string{"REDIRECT_URL", "/relative"}, "REDIRECT_URL"},
+		{"RedirectHost", nil, []string{"REDIRECT_ALLOWED_HOSTS", "a.example/path"}, "REDIRECT_ALLOWED_HOSTS"},
+		{"ProductionWithoutKey", nil, []string{"APP_ENV", "production"}, "COOKIE_HASH_KEY"},
+		{"ShortKey", nil, []string{"COOKIE_HASH_KEY", "c2hvcnQ="}, "COOKIE_HASH_KEY"},
+		{"BlockKey", nil, []string{"COOKIE_HASH_KEY", strings.Repeat("QUFB", 11), "COOKIE_BLOCK_KEY", "QUFB"}, "COOKIE_BLOCK_KEY"},
+		{"Env", nil, []string{"APP_ENV", "staging"}, "APP_ENV"},
+		{"Flag", []string{"-shutdown-timeout", "never"}, nil, "shutdown-timeout"},
+		{"Argument", []string{"extra"}, nil, "extra"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := loadConfig(tt.args, env(tt.env...), io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want one naming %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+	}{
+		{"1024", 1024}, {"512B", 512}, {"4KiB", 4 << 10}, {"100MiB", 100 << 20}, {"1 GiB", 1 << 30},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := parseSize(tt.in)
+			if err != nil || got != tt.want {
+				t.Errorf("parseSize(%q) = %d, %v, want %d", tt.in, got, err, tt.want)
+			}
+		})
+	}
+	for _, bad := range []string{"", "-1", "1.5MiB", "10MB", "9999999999GiB"} {
+		if _, err := parseSize(bad); err == nil {
+			t.Errorf("parseSize(%q) succeeded, want an error", bad)
+		}
+	}
+}

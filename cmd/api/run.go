@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"example.com/echotemplate/internal/handlers"
+	"example.com/echotemplate/internal/logging"
+)
+
+// run starts the service and blocks until ctx is cancelled or SIGINT or
+// SIGTERM arrives, then shuts down in order. It returns nil after a clean
+// shutdown, so the process exits 0.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	cfg, err := loadConfig(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	log, err := logging.New(stdout, cfg.LogFormat, cfg.LogLevel)
+	if err != nil {
+		return fmt.Errorf("logger: %w", err)
+	}
+	if cfg.AppEnv != "production" && getenv("COOKIE_HASH_KEY") == "" {
+		log.Warn("COOKIE_HASH_KEY is not set: using a random key, so signed cookies end with this process")
+	}
+
+	health := handlers.NewHealth()
+	e := handlers.NewServer(handlers.Config{
+		AllowOrigins:         cfg.CORSAllowOrigins,
+		AllowCredentials:     cfg.CORSAllowCredentials,
+		TrustedProxies:       cfg.TrustedProxies,
+		RedirectURL:          cfg.RedirectURL,
+		RedirectAllowedHosts: cfg.RedirectAllowedHosts,
+		CookieSecure:         cfg.CookieSecure,
+		CookieHashKey:        cfg.CookieHashKey,
+		CookieBlockKey:       cfg.CookieBlockKey,
+		BodyLimit:            cfg.BodyLimit,
+		HeaderLimit:          cfg.MaxHeaderBytes,
+	}, handlers.Deps{Log: log, Health: health})
+
+	srv := &http.Server{
+		Handler:           e,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		// The header middleware answers problem+json at MaxHeaderBytes;
+		// this twice-as-large limit is net/http's hard stop behind it.
+		MaxHeaderBytes: 2 * cfg.MaxHeaderBytes,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "env", cfg.AppEnv)
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve http: %w", err)
+	case <-ctx.Done():
+	}
+
+	// Shutdown, in order: stop looking ready, give load balancers a moment,
+	// then drain HTTP within the deadline.
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	health.StartShutdown()
+	time.Sleep(cfg.ShutdownDelay)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("drain http: %w", err)
+	}
+	<-serveErr // http.ErrServerClosed, now that Shutdown has returned.
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// freeAddr returns a loopback address that was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's and the test's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// waitStatus polls url until it answers want or the deadline passes.
+func waitStatus(t *testing.T, url string, want int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == want {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s never answered %d", url, want)
+}
+
+func TestRunServesAndShutsDownCleanly(t *testing.T) {
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-http-addr", addr}, env("SHUTDOWN_DELAY", "300ms", "LOG_FORMAT", "text"), &stdout, io.Discard)
+	}()
+
+	base := "http://" + addr
+	waitStatus(t, base+"/healthz", http.StatusOK)
+	waitStatus(t, base+"/readyz", http.StatusOK)
+	resp, err := http.Get(base + "/headers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("X-Process-Time") == "" || resp.Header.Get("X-Request-ID") == "" {
+		t.Errorf("headers = %v, want X-Process-Time and X-Request-ID", resp.Header)
+	}
+
+	cancel()
+	// During SHUTDOWN_DELAY the server still answers, but no longer ready.
+	waitStatus(t, base+"/readyz", http.StatusServiceUnavailable)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run returned %v, want nil after a clean shutdown", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return after cancel")
+	}
+	if !strings.Contains(stdout.String(), "stopped") {
+		t.Errorf("log lacks the final line:\n%s", stdout.String())
+	}
+}
+
+func TestRunReportsBindError(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	err = run(context.Background(), []string{"-http-addr", ln.Addr().String()}, env(), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "listen on "+ln.Addr().String()) {
+		t.Errorf("run = %v, want a listen error naming the address", err)
+	}
+}
+
+func TestRunRejectsBadConfig(t *testing.T) {
+	err := run(context.Background(), nil, env("SHUTDOWN_TIMEOUT", "soon"), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "SHUTDOWN_TIMEOUT") {
+		t.Errorf("run = %v, want a config error naming SHUTDOWN_TIMEOUT", err)
+	}
+}
+
+func TestRunHelp(t *testing.T) {
+	var stderr bytes.Buffer
+	if err := run(context.Background(), []string{"-h"}, env(), io.Discard, &stderr); err != nil {
+		t.Fatalf("run -h = %v, want nil", err)
+	}
+	for _, name := range []string{"-http-addr", "HTTP_ADDR", "-cors-allow-origins"} {
+		if !strings.Contains(stderr.String(), name) {
+			t.Errorf("usage lacks %s", name)
+		}
+	}
+}

@@ -1,0 +1,35 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gorilla/securecookie"
+	"github.com/labstack/echo/v4"
+
+	"example.com/echotemplate/api"
+)
+
+// addRoutes lists every route the service serves. api/openapi.yaml
+// describes the same set; a contract test keeps the two in step.
+func addRoutes(e *echo.Echo, cfg Config, deps Deps, codec *securecookie.SecureCookie) {
+	// Cookies and headers.
+	e.GET("/headers", handleHeaders())
+	e.GET("/custom-headers", handleCustomHeaders())
+	e.GET("/set-cookie", handleSetCookie(cfg.CookieSecure))
+	e.GET("/set-signed-cookie", handleSetSignedCookie(codec, cfg.CookieSecure))
+	e.GET("/read-signed-cookie", handleReadSignedCookie(codec))
+
+	// Custom responses.
+	e.GET("/redirect", handleRedirect(cfg.RedirectURL, cfg.RedirectAllowedHosts))
+
+	// Operations.
+	e.GET("/healthz", deps.Health.handleLive())
+	e.GET("/readyz", deps.Health.handleReady(deps.Log))
+	e.GET("/openapi.yaml", handleOpenAPI())
+}
+
+func handleOpenAPI() echo.HandlerFunc {
+	return func(c echo.Context) error {
+		return c.Blob(http.StatusOK, "application/yaml", api.OpenAPI)
+	}
+}

@@ -1,0 +1,135 @@
+// Package handlers is the service's HTTP face: NewServer builds the Echo
+// instance with its middleware, routes and error handler, and each handler
+// is a maker function whose closure holds what it needs. Business packages
+// (tasks, ws, storage) are passed in; nothing here reaches for globals.
+package handlers
+
+import (
+	"log/slog"
+	"net"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"example.com/echotemplate/internal/mw"
+)
+
+// Config holds the HTTP settings NewServer needs. cmd/api fills it from the
+// validated service configuration.
+type Config struct {
+	// AllowOrigins lists the exact origins (scheme://host[:port]) that CORS
+	// answers; "*" allows any origin and is refused with AllowCredentials.
+	AllowOrigins     []string
+	AllowCredentials bool
+	// TrustedProxies are the networks whose X-Forwarded-For is believed.
+	// Empty means the client address is the TCP peer.
+	TrustedProxies []*net.IPNet
+	// RedirectURL is where GET /redirect sends clients by default.
+	RedirectURL string
+	// RedirectAllowedHosts are the hosts GET /redirect?to= may send clients to.
+	RedirectAllowedHosts []string
+	// CookieSecure marks cookies Secure even on plain HTTP, for a service
+	// behind a TLS-terminating proxy.
+	CookieSecure bool
+	// CookieHashKey signs and CookieBlockKey (optional) encrypts the signed cookie.
+	CookieHashKey, CookieBlockKey []byte
+	// BodyLimit caps request bodies on routes that do not set their own.
+	BodyLimit int64
+	// HeaderLimit caps the request line and headers; larger ones get 431.
+	HeaderLimit int
+}
+
+// Deps are the long-lived parts the handlers use, built and owned by run.
+type Deps struct {
+	Log    *slog.Logger
+	Health *Health
+}
+
+// contentSecurityPolicy allows the page at / exactly what it uses: its own
+// scripts, styles and WebSocket connections. No inline code, no CDN.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
+	"img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; " +
+	"form-action 'self'; frame-ancestors 'none'"
+
+// NewServer returns the service's whole HTTP surface.
+func NewServer(cfg Config, deps Deps) *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = HandleError
+	e.Validator = newValidator()
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
+
+	// Order matters: ProcessTime is outermost so its figure covers all the
+	// rest; the request id comes before the logger so every line has it;
+	// Recover sits inside the logger so a panic is logged like any error.
+	e.Use(
+		mw.ProcessTime(),
+		mw.RequestID(),
+		mw.RequestLog(deps.Log),
+		mw.Recover(),
+		mw.HeaderLimit(cfg.HeaderLimit),
+		middleware.SecureWithConfig(middleware.SecureConfig{
+			XSSProtection:         "", // Obsolete, and harmful in old browsers; the CSP replaces it.
+			ContentTypeNosniff:    "nosniff",
+			XFrameOptions:         "DENY",
+			HSTSMaxAge:            31536000, // Sent on TLS requests only.
+			ContentSecurityPolicy: contentSecurityPolicy,
+			ReferrerPolicy:        "strict-origin-when-cross-origin",
+		}),
+		middleware.CORSWithConfig(middleware.CORSConfig{
+			AllowOriginFunc:  allowOrigin(cfg.AllowOrigins),
+			AllowMethods:     []string{"GET", "POST", "HEAD", "OPTIONS"},
+			AllowHeaders:     []string{echo.HeaderContentType, echo.HeaderXRequestID},
+			ExposeHeaders:    []string{echo.HeaderXRequestID, mw.HeaderProcessTime, "X-Custom-Header", echo.HeaderLocation},
+			AllowCredentials: cfg.AllowCredentials,
+			MaxAge:           600,
+		}),
+		mw.BodyLimit(mw.BodyLimitConfig{Limit: cfg.BodyLimit, Skipper: streamsOwnBody}),
+	)
+
+	codec := newCookieCodec(cfg.CookieHashKey, cfg.CookieBlockKey)
+	addRoutes(e, cfg, deps, codec)
+	return e
+}
+
+// streamsOwnBody skips the default body limit on routes that stream large
+// bodies under a limit of their own.
+func streamsOwnBody(c echo.Context) bool {
+	return c.Path() == "/upload"
+}
+
+// allowOrigin matches the Origin header exactly against the allowlist.
+// Echo's pattern matching is looser than needed here, and an exact match
+// is what keeps look-alikes such as http://localhost:8080.evil.example out.
+func allowOrigin(origins []string) func(string) (bool, error) {
+	set := make(map[string]bool, len(origins))
+	wildcard := false
+	for _, o := range origins {
+		if o == "*" {
+			wildcard = true
+		}
+		set[o] = true
+	}
+	return func(origin string) (bool, error) {
+		return wildcard || set[origin], nil
+	}
+}
+
+// ipExtractor believes X-Forwarded-For only from trusted proxies. Echo v4
+// without an extractor believes any client's header, which lets anyone
+// choose the address that logs and rate limits see.
+func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{
+		echo.TrustLoopback(false),
+		echo.TrustLinkLocal(false),
+		echo.TrustPrivateNet(false),
+	}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}

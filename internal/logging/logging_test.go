@@ -1,0 +1,62 @@
+package logging
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"testing"
+)
+
+func TestNewAddsRequestID(t *testing.T) {
+	var buf bytes.Buffer
+	log, err := New(&buf, "json", slog.LevelInfo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := WithRequestID(context.Background(), "abc-123")
+	log.With("component", "test").InfoContext(ctx, "hello")
+	log.DebugContext(ctx, "hidden")
+
+	var line map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+		t.Fatalf("want exactly one JSON line, got %q: %v", buf.String(), err)
+	}
+	if got, want := line["request_id"], "abc-123"; got != want {
+		t.Errorf("request_id = %v, want %v", got, want)
+	}
+	if got, want := line["component"], "test"; got != want {
+		t.Errorf("component = %v, want %v", got, want)
+	}
+}
+
+func TestNewRejectsUnknownFormat(t *testing.T) {
+	if _, err := New(&bytes.Buffer{}, "xml", slog.LevelInfo); err == nil {
+		t.Fatal("want an error for format xml")
+	}
+}
+
+func TestParseLevel(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    slog.Level
+		wantErr bool
+	}{
+		{"debug", slog.LevelDebug, false},
+		{"INFO", slog.LevelInfo, false},
+		{"warn", slog.LevelWarn, false},
+		{"error", slog.LevelError, false},
+		{"loud", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseLevel(tt.in)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+			if got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
