@@ -55,29 +55,7 @@ func loadConfig(args []string, getenv func(string) string, usage io.Writer) (con
 	fs := flag.NewFlagSet("api", flag.ContinueOnError)
 	fs.SetOutput(usage)
 	l := &loader{fs: fs, getenv: getenv}
-
-	l.str(&c.AppEnv, "APP_ENV", "development", "development or production; production refuses unsafe defaults")
-	l.str(&c.HTTPAddr, "HTTP_ADDR", ":8080", "address the HTTP server listens on")
-	l.duration(&c.ReadHeaderTimeout, "HTTP_READ_HEADER_TIMEOUT", 5*time.Second, "time allowed to read request headers")
-	l.duration(&c.ReadTimeout, "HTTP_READ_TIMEOUT", 30*time.Second, "time allowed to read a whole request; upload routes extend it")
-	l.duration(&c.WriteTimeout, "HTTP_WRITE_TIMEOUT", 30*time.Second, "time allowed to write a response; download routes extend it")
-	l.duration(&c.IdleTimeout, "HTTP_IDLE_TIMEOUT", 120*time.Second, "how long an idle keep-alive connection stays open")
-	l.size(&c.BodyLimit, "BODY_LIMIT", 1<<20, "largest request body on routes without a limit of their own (bytes, or KiB/MiB/GiB)")
-	var maxHeader int64
-	l.size(&maxHeader, "MAX_HEADER_BYTES", 16<<10, "largest request line and headers; larger ones get 431")
-	l.duration(&c.ShutdownTimeout, "SHUTDOWN_TIMEOUT", 15*time.Second, "time allowed for in-flight work to finish on shutdown")
-	l.duration(&c.ShutdownDelay, "SHUTDOWN_DELAY", 0, "time /readyz answers 503 before the server stops accepting, for load balancers to notice")
-	var level, origins, proxies, allowedHosts, hashKey, blockKey string
-	l.str(&level, "LOG_LEVEL", "info", "debug, info, warn or error")
-	l.str(&c.LogFormat, "LOG_FORMAT", "json", "json or text")
-	l.str(&origins, "CORS_ALLOW_ORIGINS", "", "comma-separated origins allowed by CORS and WebSockets (default: this service's localhost origins)")
-	l.boolean(&c.CORSAllowCredentials, "CORS_ALLOW_CREDENTIALS", false, "let allowed origins send cookies cross-site")
-	l.str(&proxies, "TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed (default: none)")
-	l.str(&c.RedirectURL, "REDIRECT_URL", "https://echo.labstack.com/", "where GET /redirect sends clients")
-	l.str(&allowedHosts, "REDIRECT_ALLOWED_HOSTS", "", "comma-separated hosts GET /redirect?to= may send clients to (default: REDIRECT_URL's host)")
-	l.boolean(&c.CookieSecure, "COOKIE_SECURE", false, "mark cookies Secure on plain HTTP too (behind a TLS proxy)")
-	l.secret(&hashKey, "COOKIE_HASH_KEY")
-	l.secret(&blockKey, "COOKIE_BLOCK_KEY")
+	raw := c.register(l)
 
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -88,25 +66,63 @@ func loadConfig(args []string, getenv func(string) string, usage io.Writer) (con
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-
-	var err error
-	c.MaxHeaderBytes = int(maxHeader)
-	if c.LogLevel, err = logging.ParseLevel(level); err != nil {
-		return c, fmt.Errorf("LOG_LEVEL: %w", err)
-	}
-	if c.CORSAllowOrigins, err = parseOrigins(origins, c.HTTPAddr); err != nil {
-		return c, fmt.Errorf("CORS_ALLOW_ORIGINS: %w", err)
-	}
-	if c.TrustedProxies, err = parseCIDRs(proxies); err != nil {
-		return c, fmt.Errorf("TRUSTED_PROXIES: %w", err)
-	}
-	if c.RedirectAllowedHosts, err = parseRedirect(c.RedirectURL, allowedHosts); err != nil {
-		return c, err
-	}
-	if c.CookieHashKey, c.CookieBlockKey, err = parseCookieKeys(hashKey, blockKey, c.AppEnv); err != nil {
+	if err := c.resolve(raw); err != nil {
 		return c, err
 	}
 	return c, c.validate()
+}
+
+// rawSettings holds the settings that need more than one value to make sense
+// of, until every flag and variable has been read.
+type rawSettings struct {
+	maxHeader                                                int64
+	level, origins, proxies, allowedHosts, hashKey, blockKey string
+}
+
+// register declares every setting with its variable, default and usage.
+func (c *config) register(l *loader) *rawSettings {
+	var r rawSettings
+	l.str(&c.AppEnv, "APP_ENV", "development", "development or production; production refuses unsafe defaults")
+	l.str(&c.HTTPAddr, "HTTP_ADDR", ":8080", "address the HTTP server listens on")
+	l.duration(&c.ReadHeaderTimeout, "HTTP_READ_HEADER_TIMEOUT", 5*time.Second, "time allowed to read request headers")
+	l.duration(&c.ReadTimeout, "HTTP_READ_TIMEOUT", 30*time.Second, "time allowed to read a whole request; upload routes extend it")
+	l.duration(&c.WriteTimeout, "HTTP_WRITE_TIMEOUT", 30*time.Second, "time allowed to write a response; download routes extend it")
+	l.duration(&c.IdleTimeout, "HTTP_IDLE_TIMEOUT", 120*time.Second, "how long an idle keep-alive connection stays open")
+	l.size(&r.maxHeader, "MAX_HEADER_BYTES", 16<<10, "largest request line and headers; larger ones get 431")
+	l.size(&c.BodyLimit, "BODY_LIMIT", 1<<20, "largest request body on routes without a limit of their own (bytes, or KiB/MiB/GiB)")
+	l.duration(&c.ShutdownTimeout, "SHUTDOWN_TIMEOUT", 15*time.Second, "time allowed for in-flight work to finish on shutdown")
+	l.duration(&c.ShutdownDelay, "SHUTDOWN_DELAY", 0, "time /readyz answers 503 before the server stops accepting, for load balancers to notice")
+	l.str(&r.level, "LOG_LEVEL", "info", "debug, info, warn or error")
+	l.str(&c.LogFormat, "LOG_FORMAT", "json", "json or text")
+	l.str(&r.origins, "CORS_ALLOW_ORIGINS", "", "comma-separated origins allowed by CORS and WebSockets (default: this service's localhost origins)")
+	l.boolean(&c.CORSAllowCredentials, "CORS_ALLOW_CREDENTIALS", false, "let allowed origins send cookies cross-site")
+	l.str(&r.proxies, "TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed (default: none)")
+	l.str(&c.RedirectURL, "REDIRECT_URL", "https://echo.labstack.com/", "where GET /redirect sends clients")
+	l.str(&r.allowedHosts, "REDIRECT_ALLOWED_HOSTS", "", "comma-separated hosts GET /redirect?to= may send clients to (default: REDIRECT_URL's host)")
+	l.boolean(&c.CookieSecure, "COOKIE_SECURE", false, "mark cookies Secure on plain HTTP too (behind a TLS proxy)")
+	l.secret(&r.hashKey, "COOKIE_HASH_KEY")
+	l.secret(&r.blockKey, "COOKIE_BLOCK_KEY")
+	return &r
+}
+
+// resolve turns the raw settings into their final form.
+func (c *config) resolve(r *rawSettings) error {
+	var err error
+	c.MaxHeaderBytes = int(r.maxHeader)
+	if c.LogLevel, err = logging.ParseLevel(r.level); err != nil {
+		return fmt.Errorf("LOG_LEVEL: %w", err)
+	}
+	if c.CORSAllowOrigins, err = parseOrigins(r.origins, c.HTTPAddr); err != nil {
+		return fmt.Errorf("CORS_ALLOW_ORIGINS: %w", err)
+	}
+	if c.TrustedProxies, err = parseCIDRs(r.proxies); err != nil {
+		return fmt.Errorf("TRUSTED_PROXIES: %w", err)
+	}
+	if c.RedirectAllowedHosts, err = parseRedirect(c.RedirectURL, r.allowedHosts); err != nil {
+		return err
+	}
+	c.CookieHashKey, c.CookieBlockKey, err = parseCookieKeys(r.hashKey, r.blockKey, c.AppEnv)
+	return err
 }
 
 // validate checks the settings that parsed but may still be unusable.
@@ -248,6 +264,7 @@ type loader struct {
 	fs     *flag.FlagSet
 	getenv func(string) string
 	err    error
+	names  []string // every variable read, for the test that keeps docs in step
 }
 
 // flagName turns HTTP_ADDR into http-addr.
@@ -258,6 +275,7 @@ func flagName(env string) string {
 // parsed registers one setting: parse converts and stores a value, first
 // from the environment (if set), then from the flag (if given).
 func (l *loader) parsed(env, def, usage string, parse func(string) error) {
+	l.names = append(l.names, env)
 	if err := parse(def); err != nil {
 		panic(fmt.Sprintf("default of %s does not parse: %v", env, err))
 	}
@@ -309,6 +327,7 @@ func (l *loader) size(p *int64, env string, def int64, usage string) {
 // secret reads an environment-only setting: secrets stay out of flags,
 // where every user of the machine could read them in the process list.
 func (l *loader) secret(p *string, env string) {
+	l.names = append(l.names, env)
 	*p = l.getenv(env)
 }
 

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"flag"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -114,6 +116,25 @@ func TestParseSize(t *testing.T) {
 	for _, bad := range []string{"", "-1", "1.5MiB", "10MB", "9999999999GiB"} {
 		if _, err := parseSize(bad); err == nil {
 			t.Errorf("parseSize(%q) succeeded, want an error", bad)
+		}
+	}
+}
+
+// TestSettingsDocumented keeps .env.example and the README in step with
+// the settings the service reads.
+func TestSettingsDocumented(t *testing.T) {
+	l := &loader{fs: flag.NewFlagSet("api", flag.ContinueOnError), getenv: env()}
+	var c config
+	c.register(l)
+	for _, doc := range []string{"../../.env.example", "../../README.md"} {
+		b, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range l.names {
+			if !strings.Contains(string(b), name) {
+				t.Errorf("%s does not mention %s", doc, name)
+			}
 		}
 	}
 }

@@ -41,6 +41,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	health := handlers.NewHealth()
+	//nolint:contextcheck // Handlers use each request's own context.
 	e := handlers.NewServer(handlers.Config{
 		AllowOrigins:         cfg.CORSAllowOrigins,
 		AllowCredentials:     cfg.CORSAllowCredentials,
@@ -65,7 +66,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxHeaderBytes: 2 * cfg.MaxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
@@ -91,7 +93,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		_ = srv.Close()
 		return fmt.Errorf("drain http: %w", err)
 	}
-	<-serveErr // http.ErrServerClosed, now that Shutdown has returned.
+	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve http: %w", err)
+	}
 	log.Info("stopped")
 	return nil
 }

@@ -36,34 +36,34 @@ func TestErrorShapes(t *testing.T) {
 		status int
 		check  func(t *testing.T, rec *httptest.ResponseRecorder, p Problem)
 	}{
-		{"NotFound", func() *http.Request { return httptest.NewRequest("GET", "/no/such/path", nil) }, 404, nil},
-		{"MethodNotAllowed", func() *http.Request { return httptest.NewRequest("DELETE", "/headers", nil) }, 405,
+		{"NotFound", func() *http.Request { return httptest.NewRequest(http.MethodGet, "/no/such/path", nil) }, 404, nil},
+		{"MethodNotAllowed", func() *http.Request { return httptest.NewRequest(http.MethodDelete, "/headers", nil) }, 405,
 			func(t *testing.T, rec *httptest.ResponseRecorder, _ Problem) {
 				if got := rec.Header().Get("Allow"); !strings.Contains(got, "GET") {
 					t.Errorf("Allow = %q, want it to list GET", got)
 				}
 			}},
 		{"BodyTooLarge", func() *http.Request {
-			return httptest.NewRequest("POST", "/test/body", strings.NewReader(bigBody))
+			return httptest.NewRequest(http.MethodPost, "/test/body", strings.NewReader(bigBody))
 		}, 413, nil},
 		{"BodyTooLargeChunked", func() *http.Request {
-			req := httptest.NewRequest("POST", "/test/body", strings.NewReader(`{"name":"`+bigBody+`"}`))
+			req := httptest.NewRequest(http.MethodPost, "/test/body", strings.NewReader(`{"name":"`+bigBody+`"}`))
 			req.Header.Set("Content-Type", "application/json")
 			req.ContentLength = -1 // As a chunked body arrives: no length up front.
 			req.TransferEncoding = []string{"chunked"}
 			return req
 		}, 413, nil},
 		{"MalformedBody", func() *http.Request {
-			req := httptest.NewRequest("POST", "/test/body", strings.NewReader(`{"name": `))
+			req := httptest.NewRequest(http.MethodPost, "/test/body", strings.NewReader(`{"name": `))
 			req.Header.Set("Content-Type", "application/json")
 			return req
-		}, 400, func(t *testing.T, rec *httptest.ResponseRecorder, p Problem) {
+		}, 400, func(t *testing.T, _ *httptest.ResponseRecorder, p Problem) {
 			if strings.Contains(p.Detail, "unexpected") || strings.Contains(p.Detail, "EOF") {
 				t.Errorf("detail %q shows parser text", p.Detail)
 			}
 		}},
 		{"InvalidFields", func() *http.Request {
-			req := httptest.NewRequest("POST", "/test/body", strings.NewReader(`{"name":"toolong","mail":"nope"}`))
+			req := httptest.NewRequest(http.MethodPost, "/test/body", strings.NewReader(`{"name":"toolong","mail":"nope"}`))
 			req.Header.Set("Content-Type", "application/json")
 			return req
 		}, 422, func(t *testing.T, _ *httptest.ResponseRecorder, p Problem) {
@@ -76,12 +76,12 @@ func TestErrorShapes(t *testing.T) {
 			}
 		}},
 		{"HeadersTooLarge", func() *http.Request {
-			req := httptest.NewRequest("GET", "/headers", nil)
+			req := httptest.NewRequest(http.MethodGet, "/headers", nil)
 			req.Header.Set("X-Big", strings.Repeat("a", 17<<10))
 			return req
 		}, 431, nil},
-		{"Panic", func() *http.Request { return httptest.NewRequest("GET", "/test/panic", nil) }, 500, nil},
-		{"InternalError", func() *http.Request { return httptest.NewRequest("GET", "/test/internal", nil) }, 500, nil},
+		{"Panic", func() *http.Request { return httptest.NewRequest(http.MethodGet, "/test/panic", nil) }, 500, nil},
+		{"InternalError", func() *http.Request { return httptest.NewRequest(http.MethodGet, "/test/internal", nil) }, 500, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

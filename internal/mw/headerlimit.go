@@ -7,14 +7,14 @@ import (
 )
 
 // HeaderLimit answers 431 when the request line and headers together are
-// larger than max bytes. net/http enforces http.Server.MaxHeaderBytes
+// larger than limit bytes. net/http enforces http.Server.MaxHeaderBytes
 // itself, but answers with a plain-text body; this middleware runs under a
 // smaller limit so that clients get the service's usual problem+json, and
 // MaxHeaderBytes stays as the hard stop behind it.
-func HeaderLimit(max int) echo.MiddlewareFunc {
+func HeaderLimit(limit int) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if headerSize(c.Request()) > max {
+			if headerSize(c.Request()) > limit {
 				return echo.NewHTTPError(http.StatusRequestHeaderFieldsTooLarge,
 					"The request headers are too large.")
 			}

@@ -24,7 +24,7 @@ func TestRecover(t *testing.T) {
 
 func TestRecoverRepanicsAbortHandler(t *testing.T) {
 	defer func() {
-		if r := recover(); r != http.ErrAbortHandler {
+		if r, _ := recover().(error); !errors.Is(r, http.ErrAbortHandler) {
 			t.Errorf("recovered %v, want http.ErrAbortHandler to pass through", r)
 		}
 	}()

@@ -1,0 +1,42 @@
+# Run `make help` for the list of targets.
+.DEFAULT_GOAL := help
+SHELL := bash
+
+## help: list the targets
+.PHONY: help
+help:
+	@sed -n 's/^## \([a-z-]*\): /  \1\t/p' $(MAKEFILE_LIST) | expand -t 12
+
+## run: start the service on http://localhost:8080 with embedded defaults
+.PHONY: run
+run:
+	LOG_FORMAT=$${LOG_FORMAT:-text} go run ./cmd/api
+
+## test: vet, then every test with the race detector (needs Redis at 127.0.0.1:6379 for the Redis tests)
+.PHONY: test
+test:
+	go vet ./...
+	go test -race -count=1 ./...
+
+## lint: gofmt, golangci-lint and govulncheck, all pinned in go.mod
+.PHONY: lint
+lint:
+	@test -z "$$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
+	go tool golangci-lint run ./...
+	./scripts/vulncheck.sh
+
+## bench: Go benchmarks, then load runs against the running server
+.PHONY: bench
+bench:
+	go test -run '^$$' -bench . -benchmem ./...
+	./scripts/bench-http.sh
+
+## build: build bin/api
+.PHONY: build
+build:
+	CGO_ENABLED=0 go build -trimpath -o bin/api ./cmd/api
+
+## rename: rename the module for your service, e.g. make rename MODULE=github.com/you/orders
+.PHONY: rename
+rename:
+	./scripts/rename.sh $(MODULE)
