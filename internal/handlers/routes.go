@@ -26,6 +26,8 @@ func addRoutes(e *echo.Echo, cfg Config, deps Deps, codec *securecookie.SecureCo
 	e.GET("/healthz", deps.Health.handleLive())
 	e.GET("/readyz", deps.Health.handleReady(deps.Log))
 	e.GET("/openapi.yaml", handleOpenAPI())
+	e.GET("/docs", handleDocsRedirect())
+	e.GET("/docs/*", handleDocs())
 }
 
 func handleOpenAPI() echo.HandlerFunc {

@@ -1,0 +1,42 @@
+package handlers
+
+import (
+	_ "embed"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	swaggerfiles "github.com/swaggo/files/v2"
+)
+
+// swaggerInitializer replaces the one Swagger UI ships, which loads the
+// petstore example from the internet.
+//
+//go:embed assets/swagger-initializer.js
+var swaggerInitializer []byte
+
+// handleDocsRedirect sends /docs to /docs/, where the page's relative
+// asset links resolve.
+func handleDocsRedirect() echo.HandlerFunc {
+	return func(c echo.Context) error {
+		return c.Redirect(http.StatusMovedPermanently, "/docs/")
+	}
+}
+
+// handleDocs serves Swagger UI for api/openapi.yaml, as FastAPI does at
+// /docs. The assets come from github.com/swaggo/files/v2 and are built into
+// the binary, so the page works offline and within the CSP.
+func handleDocs() echo.HandlerFunc {
+	return func(c echo.Context) error {
+		name := c.Param("*")
+		switch {
+		case name == "" || name == "index.html":
+			name = "index.html"
+		case name == "swagger-initializer.js":
+			return c.Blob(http.StatusOK, "text/javascript; charset=utf-8", swaggerInitializer)
+		case strings.HasSuffix(name, ".map"):
+			return echo.ErrNotFound // Source maps are for the UI's own developers.
+		}
+		return echo.StaticFileHandler(name, swaggerfiles.FS)(c)
+	}
+}
