@@ -21,6 +21,11 @@ import (
 // environment variable (the flag wins), a safe default, and is checked
 // before anything starts.
 type config struct {
+	// Healthcheck and Version are one-shot modes of the binary rather
+	// than settings: flags only.
+	Healthcheck bool
+	Version     bool
+
 	AppEnv string
 
 	HTTPAddr          string
@@ -82,6 +87,8 @@ type rawSettings struct {
 // register declares every setting with its variable, default and usage.
 func (c *config) register(l *loader) *rawSettings {
 	var r rawSettings
+	l.fs.BoolVar(&c.Healthcheck, "healthcheck", false, "check that the service on HTTP_ADDR answers /healthz, then exit 0 or 1 (for container health checks)")
+	l.fs.BoolVar(&c.Version, "version", false, "print the version and exit")
 	l.str(&c.AppEnv, "APP_ENV", "development", "development or production; production refuses unsafe defaults")
 	l.str(&c.HTTPAddr, "HTTP_ADDR", ":8080", "address the HTTP server listens on")
 	l.duration(&c.ReadHeaderTimeout, "HTTP_READ_HEADER_TIMEOUT", 5*time.Second, "time allowed to read request headers")

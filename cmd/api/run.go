@@ -32,6 +32,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
+	switch {
+	case cfg.Version:
+		fmt.Fprintln(stdout, buildVersion())
+		return nil
+	case cfg.Healthcheck:
+		return healthcheck(ctx, cfg.HTTPAddr)
+	}
 	log, err := logging.New(stdout, cfg.LogFormat, cfg.LogLevel)
 	if err != nil {
 		return fmt.Errorf("logger: %w", err)
@@ -73,7 +80,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "env", cfg.AppEnv)
+	log.Info("listening", "addr", ln.Addr().String(), "env", cfg.AppEnv, "version", buildVersion())
 
 	select {
 	case err := <-serveErr:
