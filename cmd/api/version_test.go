@@ -25,7 +25,10 @@ func TestHealthcheckFlag(t *testing.T) {
 	}
 	cancel()
 	select {
-	case <-done:
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run = %v after cancel, want nil", err)
+		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("run did not stop")
 	}
