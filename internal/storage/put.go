@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -16,6 +17,9 @@ import (
 
 // sniffLen is how many leading bytes http.DetectContentType looks at.
 const sniffLen = 512
+
+// writeBufferSize is the size of the writes Put makes to disk.
+const writeBufferSize = 256 << 10
 
 // tempPattern names temporary files. The leading dot and the missing hex id
 // keep them apart from stored files: validID never accepts such a name.
@@ -45,10 +49,16 @@ func (s *Store) Put(ctx context.Context, r io.Reader, filename string) (Info, er
 	hash := sha256.New()
 	var size int64
 	content, err := s.writeTemp(func(f *os.File) error {
+		// Readers such as a multipart part hand over a few KiB at a time;
+		// the buffer turns that into fewer, larger writes.
+		buf := bufio.NewWriterSize(f, writeBufferSize)
 		body := io.MultiReader(bytes.NewReader(head), contextReader{ctx: ctx, r: r})
-		n, err := io.Copy(io.MultiWriter(f, hash), body)
+		n, err := io.Copy(io.MultiWriter(buf, hash), body)
 		size = n
-		return err
+		if err != nil {
+			return err
+		}
+		return buf.Flush()
 	})
 	if err != nil {
 		return Info{}, fmt.Errorf("storage: write content: %w", err)

@@ -23,7 +23,7 @@ var errHeaderBudget = errors.New("upload: part header budget exhausted")
 // mime/multipart's 4 KiB read-ahead fetched earlier is free, which is why
 // readParts also checks the parsed header's size.
 type headerLimiter struct {
-	io.ReadCloser
+	r     io.Reader
 	armed bool
 	left  int
 }
@@ -36,7 +36,7 @@ func (l *headerLimiter) disarm() { l.armed = false }
 
 func (l *headerLimiter) Read(p []byte) (int, error) {
 	if !l.armed {
-		return l.ReadCloser.Read(p)
+		return l.r.Read(p)
 	}
 	if l.left <= 0 {
 		return 0, errHeaderBudget
@@ -44,7 +44,7 @@ func (l *headerLimiter) Read(p []byte) (int, error) {
 	if len(p) > l.left {
 		p = p[:l.left]
 	}
-	n, err := l.ReadCloser.Read(p)
+	n, err := l.r.Read(p)
 	l.left -= n
 	return n, err
 }

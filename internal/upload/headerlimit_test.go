@@ -2,13 +2,12 @@ package upload
 
 import (
 	"errors"
-	"io"
 	"strings"
 	"testing"
 )
 
 func TestHeaderLimiter(t *testing.T) {
-	l := &headerLimiter{ReadCloser: io.NopCloser(strings.NewReader(strings.Repeat("x", 100)))}
+	l := &headerLimiter{r: strings.NewReader(strings.Repeat("x", 100))}
 	buf := make([]byte, 30)
 
 	if n, err := l.Read(buf); n != 30 || err != nil {

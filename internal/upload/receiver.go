@@ -7,6 +7,7 @@
 package upload
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -60,6 +61,9 @@ var DefaultLimits = Limits{
 	MaxFieldBytes:  64 << 10,
 }
 
+// readBufferSize is the size of the reads Receive makes from the body.
+const readBufferSize = 64 << 10
+
 // Store is where Receive puts files; *storage.Store satisfies it.
 type Store interface {
 	Put(ctx context.Context, r io.Reader, filename string) (storage.Info, error)
@@ -79,6 +83,12 @@ type Result struct {
 type Receiver struct {
 	store  Store
 	limits Limits
+}
+
+// readCloser joins a Reader and a Closer into a request body.
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
 // NewReceiver returns a Receiver that stores files in store under limits.
@@ -108,8 +118,11 @@ func (rc *Receiver) Receive(w http.ResponseWriter, r *http.Request) (Result, err
 	if r.ContentLength > rc.limits.MaxBytes {
 		return Result{}, ErrTooLarge
 	}
-	body := &headerLimiter{ReadCloser: http.MaxBytesReader(w, r.Body, rc.limits.MaxBytes)}
-	r.Body = body
+	limited := http.MaxBytesReader(w, r.Body, rc.limits.MaxBytes)
+	// mime/multipart reads 4 KiB at a time; a larger buffer below it turns
+	// that into fewer, larger reads from the connection.
+	body := &headerLimiter{r: bufio.NewReaderSize(limited, readBufferSize)}
+	r.Body = readCloser{Reader: body, Closer: limited}
 	mr, err := r.MultipartReader()
 	if errors.Is(err, http.ErrNotMultipart) {
 		return Result{}, ErrNotMultipart
