@@ -27,7 +27,8 @@ const tempPattern = ".upload-*"
 
 // Put streams r into the store under a new id, hashing and counting on the
 // way, and returns the stored file's Info. filename is kept as metadata
-// only; callers pass it sanitised.
+// only; callers pass it sanitised. Put does not bound the size of r: the
+// caller does, as upload.Receiver does with its body limit.
 //
 // The content type is sniffed from the first 512 bytes before anything is
 // written; a type off the allowlist returns ErrTypeNotAllowed after reading

@@ -110,9 +110,10 @@ func NewReceiver(store Store, limits Limits) *Receiver {
 
 // Receive reads the multipart/form-data body of r part by part and stores
 // every "file" part; at least one is required. It replaces r.Body with a
-// limited reader (w is passed to http.MaxBytesReader, which tells net/http
-// to close the connection once the limit is hit). If anything fails, the
-// files this request already stored are deleted before Receive returns.
+// limited reader; w goes to http.MaxBytesReader, which, when w is net/http's
+// own ResponseWriter, also makes the server close the connection after an
+// over-limit body instead of reading the rest. If anything fails, the files
+// this request already stored are deleted before Receive returns.
 func (rc *Receiver) Receive(w http.ResponseWriter, r *http.Request) (Result, error) {
 	// A declared length over the limit is refused before reading a byte.
 	if r.ContentLength > rc.limits.MaxBytes {
