@@ -1,0 +1,130 @@
+// Package storage keeps uploaded files in a local directory under ids the
+// server makes up, with the client's file name kept only as metadata.
+//
+// Each file is two entries in the directory: <id> holds the bytes and
+// <id>.json the metadata. Both are written to temporary files in the same
+// directory, flushed to disk and renamed into place, content first and
+// metadata last; Open only sees a file once its metadata exists. Because
+// rename(2) is atomic within one file system and ids are random, several
+// instances can share the directory through a shared volume without any
+// coordination. The package knows nothing of HTTP routing or multipart
+// forms.
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"mime"
+	"os"
+	"strings"
+	"time"
+)
+
+var (
+	// ErrNotFound means no stored file has the id, or the id is malformed.
+	ErrNotFound = errors.New("storage: not found")
+	// ErrTypeNotAllowed means the content's sniffed type is not on the
+	// store's allowlist. Nothing was stored.
+	ErrTypeNotAllowed = errors.New("storage: content type not allowed")
+)
+
+// Info describes a stored file.
+type Info struct {
+	// ID names the file in the store: 32 lowercase hex digits.
+	ID string
+	// Filename is the name the client gave, as the caller passed it to Put.
+	// It is metadata only; no path is ever built from it.
+	Filename string
+	// Size is the length of the content in bytes.
+	Size int64
+	// SHA256 is the lowercase hex SHA-256 of the content.
+	SHA256 string
+	// ContentType is sniffed from the first 512 bytes of the content with
+	// http.DetectContentType; the client's own claim is never used.
+	ContentType string
+	// ModTime is when the file was stored.
+	ModTime time.Time
+}
+
+// Options configures a Store.
+type Options struct {
+	// AllowedTypes lists the media types Put accepts, such as "image/png",
+	// or a whole family, such as "image/*". Parameters like charset are
+	// ignored when matching. Optional. Default: every type is accepted.
+	AllowedTypes []string
+}
+
+// Store is a directory of uploaded files. It is safe for concurrent use, also
+// by several processes sharing the directory.
+type Store struct {
+	dir     string
+	allowed []string
+}
+
+// New returns a Store keeping its files in dir, which it creates if needed,
+// and checks that the directory is writable.
+func New(dir string, opts Options) (*Store, error) {
+	allowed, err := parseAllowedTypes(opts.AllowedTypes)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("storage: create directory: %w", err)
+	}
+	s := &Store{dir: dir, allowed: allowed}
+	if err := s.Check(context.Background()); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Check reports whether the store can take a new file right now, by writing,
+// flushing and removing a small temporary file. It suits a readiness probe.
+func (s *Store) Check(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	name, err := s.writeTemp(func(f *os.File) error {
+		_, err := f.WriteString("ok")
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("storage: check %s: %w", s.dir, err)
+	}
+	if err := os.Remove(name); err != nil {
+		return fmt.Errorf("storage: check %s: %w", s.dir, err)
+	}
+	return nil
+}
+
+// parseAllowedTypes validates and normalises an allowlist.
+func parseAllowedTypes(types []string) ([]string, error) {
+	var allowed []string
+	for _, t := range types {
+		mediaType, _, err := mime.ParseMediaType(t)
+		if err != nil || !strings.Contains(mediaType, "/") {
+			return nil, fmt.Errorf("storage: allowed type %q is not a media type", t)
+		}
+		allowed = append(allowed, mediaType)
+	}
+	return allowed, nil
+}
+
+// allows reports whether contentType matches the allowlist.
+func (s *Store) allows(contentType string) bool {
+	if len(s.allowed) == 0 {
+		return true
+	}
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false
+	}
+	family, _, _ := strings.Cut(mediaType, "/")
+	for _, a := range s.allowed {
+		if a == mediaType || a == family+"/*" {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,151 @@
+// Package upload reads multipart/form-data uploads as a stream: each "file"
+// part goes straight to a Store while it arrives, never buffered whole in
+// memory or spooled to a temporary file first, under limits on the body
+// size, the number of parts, each part's header and each plain field. A
+// request that fails or is aborted leaves nothing stored. The package uses
+// net/http types only; the HTTP layer maps its errors to status codes.
+package upload
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+
+	"example.com/echotemplate/internal/storage"
+)
+
+// FileField is the form field whose parts are files, as in the tutorial.
+// Every other part is a plain field.
+const FileField = "file"
+
+// Errors Receive returns when the client's request is at fault, with the
+// HTTP status each calls for. Any other error is the server's (500), except
+// context.Canceled, which means the client went away.
+var (
+	ErrTooLarge       = errors.New("upload: request body too large")         // 413
+	ErrTooManyParts   = errors.New("upload: too many parts")                 // 413
+	ErrHeaderTooLarge = errors.New("upload: part header too large")          // 413
+	ErrFieldTooLarge  = errors.New("upload: form field too large")           // 413
+	ErrNotMultipart   = errors.New("upload: not a multipart/form-data body") // 415
+	ErrTypeNotAllowed = storage.ErrTypeNotAllowed                            // 415
+	ErrBadMultipart   = errors.New("upload: malformed multipart body")       // 400
+	ErrNoFile         = errors.New(`upload: no "file" part in the request`)  // 422
+)
+
+// Limits bounds what one request may send. A zero or negative field takes its
+// value from DefaultLimits.
+type Limits struct {
+	// MaxBytes caps the whole request body, multipart framing included,
+	// whether it has a Content-Length or arrives chunked. Optional. Default
+	// 100 MiB.
+	MaxBytes int64
+	// MaxParts caps the number of parts, files and plain fields together.
+	// Optional. Default 16.
+	MaxParts int
+	// MaxHeaderBytes caps each part's MIME header. Optional. Default 8 KiB.
+	MaxHeaderBytes int
+	// MaxFieldBytes caps the value of each plain (non-file) field. Optional.
+	// Default 64 KiB.
+	MaxFieldBytes int64
+}
+
+// DefaultLimits are the limits a zero Limits stands for.
+var DefaultLimits = Limits{
+	MaxBytes:       100 << 20,
+	MaxParts:       16,
+	MaxHeaderBytes: 8 << 10,
+	MaxFieldBytes:  64 << 10,
+}
+
+// readBufferSize is the size of the reads Receive makes from the body.
+const readBufferSize = 64 << 10
+
+// Store is where Receive puts files; *storage.Store satisfies it.
+type Store interface {
+	Put(ctx context.Context, r io.Reader, filename string) (storage.Info, error)
+	Delete(ctx context.Context, id string) error
+}
+
+// Result is what one request uploaded.
+type Result struct {
+	// Files are the stored "file" parts in the order they arrived, with
+	// sanitised file names.
+	Files []storage.Info
+	// Fields are the plain form fields.
+	Fields url.Values
+}
+
+// Receiver takes multipart uploads into a Store.
+type Receiver struct {
+	store  Store
+	limits Limits
+}
+
+// readCloser joins a Reader and a Closer into a request body.
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// NewReceiver returns a Receiver that stores files in store under limits.
+func NewReceiver(store Store, limits Limits) *Receiver {
+	if limits.MaxBytes <= 0 {
+		limits.MaxBytes = DefaultLimits.MaxBytes
+	}
+	if limits.MaxParts <= 0 {
+		limits.MaxParts = DefaultLimits.MaxParts
+	}
+	if limits.MaxHeaderBytes <= 0 {
+		limits.MaxHeaderBytes = DefaultLimits.MaxHeaderBytes
+	}
+	if limits.MaxFieldBytes <= 0 {
+		limits.MaxFieldBytes = DefaultLimits.MaxFieldBytes
+	}
+	return &Receiver{store: store, limits: limits}
+}
+
+// Receive reads the multipart/form-data body of r part by part and stores
+// every "file" part; at least one is required. It replaces r.Body with a
+// limited reader; w goes to http.MaxBytesReader, which, when w is net/http's
+// own ResponseWriter, also makes the server close the connection after an
+// over-limit body instead of reading the rest. If anything fails, the files
+// this request already stored are deleted before Receive returns.
+func (rc *Receiver) Receive(w http.ResponseWriter, r *http.Request) (Result, error) {
+	// A declared length over the limit is refused before reading a byte.
+	if r.ContentLength > rc.limits.MaxBytes {
+		return Result{}, ErrTooLarge
+	}
+	limited := http.MaxBytesReader(w, r.Body, rc.limits.MaxBytes)
+	// mime/multipart reads 4 KiB at a time; a larger buffer below it turns
+	// that into fewer, larger reads from the connection.
+	body := &headerLimiter{r: bufio.NewReaderSize(limited, readBufferSize)}
+	r.Body = readCloser{Reader: body, Closer: limited}
+	mr, err := r.MultipartReader()
+	if errors.Is(err, http.ErrNotMultipart) {
+		return Result{}, ErrNotMultipart
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: %w", ErrBadMultipart, err)
+	}
+
+	res := Result{Fields: url.Values{}}
+	if err := rc.readParts(r.Context(), mr, body, &res); err != nil {
+		// The request context may be cancelled already; the cleanup must
+		// still run.
+		ctx := context.WithoutCancel(r.Context())
+		for _, f := range res.Files {
+			if delErr := rc.store.Delete(ctx, f.ID); delErr != nil {
+				err = errors.Join(err, fmt.Errorf("upload: clean up %s: %w", f.ID, delErr))
+			}
+		}
+		return Result{}, err
+	}
+	if len(res.Files) == 0 {
+		return Result{}, ErrNoFile
+	}
+	return res, nil
+}
