@@ -180,15 +180,22 @@ func (s *Server) WaitMessages(t testing.TB, n int, timeout time.Duration) []Mess
 	t.Helper()
 	deadline := time.After(timeout)
 	for {
-		if msgs := s.Messages(); len(msgs) >= n {
-			return msgs
+		if s.Len() >= n {
+			return s.Messages()
 		}
 		select {
 		case <-s.arrived:
 		case <-deadline:
-			t.Fatalf("smtptest: got %d messages after %v, want %d", len(s.Messages()), timeout, n)
+			t.Fatalf("smtptest: got %d messages after %v, want %d", s.Len(), timeout, n)
 		}
 	}
+}
+
+// Len returns how many messages were accepted so far.
+func (s *Server) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.messages)
 }
 
 func (s *Server) receive(m Message) error {
