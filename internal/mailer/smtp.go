@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -119,7 +120,10 @@ func (s *SMTP) Send(ctx context.Context, e tasks.Email) error {
 	if deadline, ok := ctx.Deadline(); ok {
 		timeout = max(time.Until(deadline), time.Millisecond)
 	}
-	client, err := gomail.NewClient(s.host, append(s.opts, gomail.WithTimeout(timeout))...)
+	// slices.Concat copies: appending to s.opts would share its spare
+	// capacity between concurrent sends.
+	opts := slices.Concat(s.opts, []gomail.Option{gomail.WithTimeout(timeout)})
+	client, err := gomail.NewClient(s.host, opts...)
 	if err != nil {
 		return fmt.Errorf("configure SMTP client: %w: %w", tasks.ErrPermanent, err)
 	}

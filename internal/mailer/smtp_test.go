@@ -3,6 +3,7 @@ package mailer_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +88,29 @@ func TestSMTP_Send(t *testing.T) {
 				t.Errorf("authenticated user = %q, want %q", got.User, tt.user)
 			}
 		})
+	}
+}
+
+func TestSMTP_SendConcurrent(t *testing.T) {
+	server := smtptest.NewServer(t, smtptest.Options{})
+	m := newSMTP(t, server, "", "")
+
+	const n = 8
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			e := testEmail()
+			e.ID = fmt.Sprintf("concurrent-%d", i)
+			errs <- m.Send(t.Context(), e)
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Errorf("Send: %v", err)
+		}
+	}
+	if got := server.Len(); got != n {
+		t.Errorf("server got %d messages, want %d", got, n)
 	}
 }
 
