@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"example.com/echotemplate/internal/tasks"
+	"example.com/echotemplate/internal/tasks/taskstest"
 )
 
 // fakeQueue records what a Batch asks of its Queue.
@@ -45,7 +46,7 @@ func TestBatch_Commit(t *testing.T) {
 	q := &fakeQueue{}
 	b := tasks.NewBatch(q, "req-1")
 	ctx := tasks.WithBatch(t.Context(), b)
-	job := testJob("a@example.com")
+	job := taskstest.Job("a@example.com")
 
 	for range 2 {
 		if err := tasks.Add(ctx, job); err != nil {
@@ -75,7 +76,7 @@ func TestBatch_Discard(t *testing.T) {
 	q := &fakeQueue{}
 	b := tasks.NewBatch(q, "req-1")
 	for range 3 {
-		if err := b.Add(t.Context(), testJob("a@example.com")); err != nil {
+		if err := b.Add(t.Context(), taskstest.Job("a@example.com")); err != nil {
 			t.Fatalf("Add: %v", err)
 		}
 	}
@@ -94,7 +95,7 @@ func TestBatch_Discard(t *testing.T) {
 func TestBatch_KeepsRequestIDOfJob(t *testing.T) {
 	q := &fakeQueue{}
 	b := tasks.NewBatch(q, "req-1")
-	job := testJob("a@example.com")
+	job := taskstest.Job("a@example.com")
 	job.RequestID = "req-original"
 
 	if err := b.Add(t.Context(), job); err != nil {
@@ -109,7 +110,7 @@ func TestBatch_KeepsRequestIDOfJob(t *testing.T) {
 }
 
 func TestBatch_AddFails(t *testing.T) {
-	invalid := testJob("a@example.com")
+	invalid := taskstest.Job("a@example.com")
 	invalid.Subject = "Hi\r\nBcc: x@example.com"
 
 	tests := []struct {
@@ -120,10 +121,10 @@ func TestBatch_AddFails(t *testing.T) {
 		want         error
 		wantTryLater bool
 	}{
-		{"QueueFull", tasks.ErrQueueFull, testJob("a@example.com"), false, tasks.ErrQueueFull, true},
-		{"QueueClosed", tasks.ErrClosed, testJob("a@example.com"), false, tasks.ErrClosed, true},
+		{"QueueFull", tasks.ErrQueueFull, taskstest.Job("a@example.com"), false, tasks.ErrQueueFull, true},
+		{"QueueClosed", tasks.ErrClosed, taskstest.Job("a@example.com"), false, tasks.ErrClosed, true},
 		{"InvalidJob", nil, invalid, false, tasks.ErrInvalidJob, false},
-		{"AfterCommit", nil, testJob("a@example.com"), true, tasks.ErrBatchDone, false},
+		{"AfterCommit", nil, taskstest.Job("a@example.com"), true, tasks.ErrBatchDone, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,7 +149,7 @@ func TestBatch_AddFails(t *testing.T) {
 }
 
 func TestAdd_NoBatch(t *testing.T) {
-	if err := tasks.Add(t.Context(), testJob("a@example.com")); !errors.Is(err, tasks.ErrNoBatch) {
+	if err := tasks.Add(t.Context(), taskstest.Job("a@example.com")); !errors.Is(err, tasks.ErrNoBatch) {
 		t.Errorf("Add error = %v, want ErrNoBatch", err)
 	}
 }

@@ -9,33 +9,18 @@ import (
 	"testing"
 	"time"
 
-	"example.com/echotemplate/internal/mailer"
 	"example.com/echotemplate/internal/mailer/smtptest"
 	"example.com/echotemplate/internal/tasks"
+	"example.com/echotemplate/internal/tasks/taskstest"
 )
-
-// newSMTPMailer returns a mailer that sends to server.
-func newSMTPMailer(t testing.TB, server *smtptest.Server) *mailer.SMTP {
-	t.Helper()
-	cfg, err := mailer.ParseSMTPURL(server.URL("", ""))
-	if err != nil {
-		t.Fatalf("ParseSMTPURL: %v", err)
-	}
-	cfg.From = "noreply@example.com"
-	m, err := mailer.NewSMTP(cfg)
-	if err != nil {
-		t.Fatalf("NewSMTP: %v", err)
-	}
-	return m
-}
 
 func TestDelivery_ReachesServer(t *testing.T) {
 	server := smtptest.NewServer(t, smtptest.Options{})
-	log, _ := newLogger()
-	d := newDispatcher(t, quickConfig, newSMTPMailer(t, server), log, true)
+	log, _ := taskstest.NewLogger()
+	d := newDispatcher(t, quickConfig, taskstest.SMTPMailer(t, server), log, true)
 	job := tasks.NewJob(tasks.Email{To: "alice@example.com", Subject: "Notification for alice", Body: "some notification"})
 
-	addAndCommit(t, d, job)
+	taskstest.AddAndCommit(t, d, job)
 
 	got := server.WaitMessages(t, 1, 5*time.Second)[0]
 	if len(got.To) != 1 || got.To[0] != job.To {
@@ -54,11 +39,11 @@ func TestDelivery_ReachesServer(t *testing.T) {
 
 func TestDelivery_SlowServerDoesNotSlowCommit(t *testing.T) {
 	server := smtptest.NewServer(t, smtptest.Options{Delay: 2 * time.Second})
-	log, _ := newLogger()
-	d := newDispatcher(t, quickConfig, newSMTPMailer(t, server), log, true)
+	log, _ := taskstest.NewLogger()
+	d := newDispatcher(t, quickConfig, taskstest.SMTPMailer(t, server), log, true)
 
 	start := time.Now()
-	addAndCommit(t, d, testJob("a@example.com"))
+	taskstest.AddAndCommit(t, d, taskstest.Job("a@example.com"))
 	if took := time.Since(start); took > 100*time.Millisecond {
 		t.Errorf("Add and Commit took %v with a 2s mail server, want well under 100ms", took)
 	}
@@ -71,17 +56,17 @@ func TestDelivery_SlowServerDoesNotSlowCommit(t *testing.T) {
 
 func TestDelivery_FailingServerIsRetriedThenGivenUp(t *testing.T) {
 	server := smtptest.NewServer(t, smtptest.Options{Reject: func(smtptest.Message) error { return smtptest.TempFail }})
-	log, logs := newLogger()
-	d := newDispatcher(t, quickConfig, newSMTPMailer(t, server), log, true)
-	job := testJob("a@example.com")
+	log, logs := taskstest.NewLogger()
+	d := newDispatcher(t, quickConfig, taskstest.SMTPMailer(t, server), log, true)
+	job := taskstest.Job("a@example.com")
 
-	addAndCommit(t, d, job)
+	taskstest.AddAndCommit(t, d, job)
 	shutdown(t, d, 10*time.Second)
 
 	if got, want := server.Attempts(), quickConfig.MaxAttempts; got != want {
 		t.Errorf("server saw %d attempts, want %d", got, want)
 	}
-	gaveUp := logs.lines(t, "giving up")
+	gaveUp := logs.Lines(t, "giving up")
 	if len(gaveUp) != 1 {
 		t.Fatalf("got %d 'giving up' log lines, want 1", len(gaveUp))
 	}
@@ -98,10 +83,10 @@ func TestDelivery_FailingServerIsRetriedThenGivenUp(t *testing.T) {
 
 func TestDelivery_PermanentRefusalIsNotRetried(t *testing.T) {
 	server := smtptest.NewServer(t, smtptest.Options{Reject: func(smtptest.Message) error { return smtptest.PermFail }})
-	log, _ := newLogger()
-	d := newDispatcher(t, quickConfig, newSMTPMailer(t, server), log, true)
+	log, _ := taskstest.NewLogger()
+	d := newDispatcher(t, quickConfig, taskstest.SMTPMailer(t, server), log, true)
 
-	addAndCommit(t, d, testJob("a@example.com"))
+	taskstest.AddAndCommit(t, d, taskstest.Job("a@example.com"))
 	shutdown(t, d, 10*time.Second)
 
 	if got := server.Attempts(); got != 1 {
@@ -111,12 +96,12 @@ func TestDelivery_PermanentRefusalIsNotRetried(t *testing.T) {
 
 func TestDelivery_DiscardedBatchSendsNothing(t *testing.T) {
 	server := smtptest.NewServer(t, smtptest.Options{})
-	log, _ := newLogger()
-	d := newDispatcher(t, quickConfig, newSMTPMailer(t, server), log, true)
+	log, _ := taskstest.NewLogger()
+	d := newDispatcher(t, quickConfig, taskstest.SMTPMailer(t, server), log, true)
 
 	// What the middleware does when the handler fails after adding a job.
 	b := tasks.NewBatch(d, "req-1")
-	if err := b.Add(t.Context(), testJob("a@example.com")); err != nil {
+	if err := b.Add(t.Context(), taskstest.Job("a@example.com")); err != nil {
 		t.Fatalf("Add: %v", err)
 	}
 	b.Discard()
@@ -132,15 +117,15 @@ func TestDelivery_DiscardedBatchSendsNothing(t *testing.T) {
 
 func TestDelivery_ShutdownDeliversEveryAcceptedJob(t *testing.T) {
 	server := smtptest.NewServer(t, smtptest.Options{Delay: 5 * time.Millisecond})
-	log, _ := newLogger()
-	d := newDispatcher(t, quickConfig, newSMTPMailer(t, server), log, true)
+	log, _ := taskstest.NewLogger()
+	d := newDispatcher(t, quickConfig, taskstest.SMTPMailer(t, server), log, true)
 
 	const n = 50
 	ids := make(map[string]bool, n)
 	for range n {
-		job := testJob("a@example.com")
+		job := taskstest.Job("a@example.com")
 		ids[job.ID+"@example.com"] = true
-		addAndCommit(t, d, job)
+		taskstest.AddAndCommit(t, d, job)
 	}
 	shutdown(t, d, 20*time.Second)
 
@@ -158,11 +143,11 @@ func TestDelivery_ShutdownDeliversEveryAcceptedJob(t *testing.T) {
 
 func TestDelivery_ShutdownDeadlineLogsDropped(t *testing.T) {
 	server := smtptest.NewServer(t, smtptest.Options{Delay: 2 * time.Second})
-	log, logs := newLogger()
-	d := newDispatcher(t, quickConfig, newSMTPMailer(t, server), log, true)
+	log, logs := taskstest.NewLogger()
+	d := newDispatcher(t, quickConfig, taskstest.SMTPMailer(t, server), log, true)
 	const n = 10
 	for range n {
-		addAndCommit(t, d, testJob("a@example.com"))
+		taskstest.AddAndCommit(t, d, taskstest.Job("a@example.com"))
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -177,7 +162,7 @@ func TestDelivery_ShutdownDeadlineLogsDropped(t *testing.T) {
 	if took > time.Second {
 		t.Errorf("Shutdown took %v with a 100ms deadline", took)
 	}
-	lines := logs.lines(t, "unfinished")
+	lines := logs.Lines(t, "unfinished")
 	if len(lines) != 1 {
 		t.Fatalf("got %d shutdown log lines, want 1", len(lines))
 	}
@@ -194,13 +179,13 @@ func TestDelivery_ShutdownDeadlineLogsDropped(t *testing.T) {
 func BenchmarkDelivery_SMTP(b *testing.B) {
 	const burst = 64
 	server := smtptest.NewServer(b, smtptest.Options{})
-	d := newDispatcher(b, tasks.Config{Workers: 4, QueueSize: burst}, newSMTPMailer(b, server), slog.New(slog.DiscardHandler), true)
-	job := testJob("a@example.com")
+	d := newDispatcher(b, tasks.Config{Workers: 4, QueueSize: burst}, taskstest.SMTPMailer(b, server), slog.New(slog.DiscardHandler), true)
+	job := taskstest.Job("a@example.com")
 
 	total := 0
 	for b.Loop() {
 		for range burst {
-			addAndCommit(b, d, job)
+			taskstest.AddAndCommit(b, d, job)
 		}
 		total += burst
 		server.WaitMessages(b, total, time.Minute)

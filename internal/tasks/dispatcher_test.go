@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"example.com/echotemplate/internal/tasks"
+	"example.com/echotemplate/internal/tasks/taskstest"
 )
 
 // quickConfig keeps retries fast enough for tests.
@@ -34,20 +35,6 @@ func newDispatcher(t testing.TB, cfg tasks.Config, m tasks.Mailer, log *slog.Log
 		_ = d.Shutdown(ctx)
 	})
 	return d
-}
-
-// addAndCommit runs one request's worth of the batch protocol for jobs.
-func addAndCommit(t testing.TB, q tasks.Queue, jobs ...tasks.Job) {
-	t.Helper()
-	b := tasks.NewBatch(q, "req-test")
-	for _, job := range jobs {
-		if err := b.Add(context.Background(), job); err != nil {
-			t.Fatalf("Add: %v", err)
-		}
-	}
-	if err := b.Commit(); err != nil {
-		t.Fatalf("Commit: %v", err)
-	}
 }
 
 // shutdown shuts d down within timeout and fails the test on error.
@@ -92,24 +79,24 @@ func (r *recorder) count() int {
 }
 
 func TestDispatcher_QueueFull(t *testing.T) {
-	log, _ := newLogger()
+	log, _ := taskstest.NewLogger()
 	cfg := quickConfig
 	cfg.QueueSize = 2
 	d := newDispatcher(t, cfg, &recorder{}, log, false) // no workers: nothing drains
 
 	full := tasks.NewBatch(d, "req-1")
 	for range 2 {
-		if err := full.Add(t.Context(), testJob("a@example.com")); err != nil {
+		if err := full.Add(t.Context(), taskstest.Job("a@example.com")); err != nil {
 			t.Fatalf("Add: %v", err)
 		}
 	}
 	b := tasks.NewBatch(d, "req-2")
-	if err := b.Add(t.Context(), testJob("a@example.com")); !errors.Is(err, tasks.ErrQueueFull) {
+	if err := b.Add(t.Context(), taskstest.Job("a@example.com")); !errors.Is(err, tasks.ErrQueueFull) {
 		t.Fatalf("Add to a full queue: error = %v, want ErrQueueFull", err)
 	}
 
 	full.Discard() // gives the room back
-	if err := b.Add(t.Context(), testJob("a@example.com")); err != nil {
+	if err := b.Add(t.Context(), taskstest.Job("a@example.com")); err != nil {
 		t.Errorf("Add after Discard: %v", err)
 	}
 	if err := b.Commit(); err != nil {
@@ -121,25 +108,25 @@ func TestDispatcher_QueueFull(t *testing.T) {
 }
 
 func TestDispatcher_ClosedAfterShutdown(t *testing.T) {
-	log, _ := newLogger()
+	log, _ := taskstest.NewLogger()
 	d := newDispatcher(t, quickConfig, &recorder{}, log, true)
 	shutdown(t, d, time.Second)
 
-	err := tasks.NewBatch(d, "req-1").Add(t.Context(), testJob("a@example.com"))
+	err := tasks.NewBatch(d, "req-1").Add(t.Context(), taskstest.Job("a@example.com"))
 	if !errors.Is(err, tasks.ErrClosed) {
 		t.Errorf("Add after Shutdown: error = %v, want ErrClosed", err)
 	}
 }
 
 func TestDispatcher_JobOutlivesRequestContext(t *testing.T) {
-	log, _ := newLogger()
+	log, _ := taskstest.NewLogger()
 	m := &recorder{}
 	d := newDispatcher(t, quickConfig, m, log, false)
 
 	// The request ends, and its context with it, before any worker runs.
 	reqCtx, endRequest := context.WithCancel(context.Background())
 	b := tasks.NewBatch(d, "req-42")
-	if err := tasks.Add(tasks.WithBatch(reqCtx, b), testJob("a@example.com")); err != nil {
+	if err := tasks.Add(tasks.WithBatch(reqCtx, b), taskstest.Job("a@example.com")); err != nil {
 		t.Fatalf("Add: %v", err)
 	}
 	if err := b.Commit(); err != nil {
@@ -160,7 +147,7 @@ func TestDispatcher_JobOutlivesRequestContext(t *testing.T) {
 }
 
 func TestDispatcher_RetriesUntilSent(t *testing.T) {
-	log, _ := newLogger()
+	log, _ := taskstest.NewLogger()
 	var calls atomic.Int32
 	m := tasks.MailerFunc(func(context.Context, tasks.Email) error {
 		if calls.Add(1) < 3 {
@@ -172,7 +159,7 @@ func TestDispatcher_RetriesUntilSent(t *testing.T) {
 	cfg.MaxAttempts = 5
 	d := newDispatcher(t, cfg, m, log, true)
 
-	addAndCommit(t, d, testJob("a@example.com"))
+	taskstest.AddAndCommit(t, d, taskstest.Job("a@example.com"))
 	shutdown(t, d, 5*time.Second)
 
 	got := stats(t, d)
@@ -183,8 +170,8 @@ func TestDispatcher_RetriesUntilSent(t *testing.T) {
 }
 
 func TestDispatcher_PanicIsCountedAndWorkerSurvives(t *testing.T) {
-	log, logs := newLogger()
-	panicky := testJob("panic@example.com")
+	log, logs := taskstest.NewLogger()
+	panicky := taskstest.Job("panic@example.com")
 	m := tasks.MailerFunc(func(_ context.Context, e tasks.Email) error {
 		if e.ID == panicky.ID {
 			panic("mailer bug")
@@ -195,24 +182,24 @@ func TestDispatcher_PanicIsCountedAndWorkerSurvives(t *testing.T) {
 	cfg.Workers, cfg.MaxAttempts = 1, 1 // the one worker must survive to send the second job
 	d := newDispatcher(t, cfg, m, log, true)
 
-	addAndCommit(t, d, panicky, testJob("b@example.com"))
+	taskstest.AddAndCommit(t, d, panicky, taskstest.Job("b@example.com"))
 	shutdown(t, d, 5*time.Second)
 
 	got := stats(t, d)
 	if got.Panics != 1 || got.Failures != 1 || got.GaveUp != 1 || got.Sent != 1 {
 		t.Errorf("Stats = %+v, want 1 panic, 1 failure, 1 given up, 1 sent", got)
 	}
-	if n := len(logs.lines(t, "email job panicked")); n != 1 {
+	if n := len(logs.Lines(t, "email job panicked")); n != 1 {
 		t.Errorf("got %d panic log lines, want 1", n)
 	}
 }
 
 func TestDispatcher_ShutdownWaitsForReservedJobs(t *testing.T) {
-	log, _ := newLogger()
+	log, _ := taskstest.NewLogger()
 	m := &recorder{}
 	d := newDispatcher(t, quickConfig, m, log, true)
 	b := tasks.NewBatch(d, "req-1")
-	if err := b.Add(t.Context(), testJob("a@example.com")); err != nil {
+	if err := b.Add(t.Context(), taskstest.Job("a@example.com")); err != nil {
 		t.Fatalf("Add: %v", err)
 	}
 
@@ -238,9 +225,9 @@ func TestDispatcher_ShutdownWaitsForReservedJobs(t *testing.T) {
 }
 
 func TestDispatcher_ShutdownWithoutStartDropsQueued(t *testing.T) {
-	log, logs := newLogger()
+	log, logs := taskstest.NewLogger()
 	d := newDispatcher(t, quickConfig, &recorder{}, log, false)
-	addAndCommit(t, d, testJob("a@example.com"), testJob("b@example.com"))
+	taskstest.AddAndCommit(t, d, taskstest.Job("a@example.com"), taskstest.Job("b@example.com"))
 
 	if err := d.Shutdown(t.Context()); err == nil {
 		t.Fatal("Shutdown succeeded with jobs never run, want an error")
@@ -248,7 +235,7 @@ func TestDispatcher_ShutdownWithoutStartDropsQueued(t *testing.T) {
 	if got := stats(t, d).Dropped; got != 2 {
 		t.Errorf("Dropped = %d, want 2", got)
 	}
-	if n := len(logs.lines(t, "unfinished")); n != 1 {
+	if n := len(logs.Lines(t, "unfinished")); n != 1 {
 		t.Errorf("got %d shutdown log lines, want 1", n)
 	}
 }
@@ -258,7 +245,7 @@ func BenchmarkDispatcher_AddCommit(b *testing.B) {
 	noop := tasks.MailerFunc(func(context.Context, tasks.Email) error { return nil })
 	// Room for every job, so the benchmark measures intake, not 503s.
 	d := newDispatcher(b, tasks.Config{QueueSize: 1 << 20}, noop, log, true)
-	job := testJob("a@example.com")
+	job := taskstest.Job("a@example.com")
 
 	b.ReportAllocs()
 	for b.Loop() {
@@ -277,7 +264,7 @@ func BenchmarkDispatcher_AddCommitParallel(b *testing.B) {
 	log := slog.New(slog.DiscardHandler)
 	noop := tasks.MailerFunc(func(context.Context, tasks.Email) error { return nil })
 	d := newDispatcher(b, tasks.Config{QueueSize: 1 << 20}, noop, log, true)
-	job := testJob("a@example.com")
+	job := taskstest.Job("a@example.com")
 
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {

@@ -6,10 +6,11 @@ import (
 	"testing"
 
 	"example.com/echotemplate/internal/tasks"
+	"example.com/echotemplate/internal/tasks/taskstest"
 )
 
 func TestNewJob(t *testing.T) {
-	a, b := testJob("a@example.com"), testJob("a@example.com")
+	a, b := taskstest.Job("a@example.com"), taskstest.Job("a@example.com")
 	if a.ID == "" || a.ID == b.ID {
 		t.Errorf("NewJob IDs %q and %q, want two different non-empty IDs", a.ID, b.ID)
 	}

@@ -50,7 +50,7 @@ func NewRunner(m Mailer, log *slog.Logger, timeout time.Duration) *Runner {
 // attempt counts from 1, and final says no retry follows a failure: it picks
 // the log line and the counters. A panic in the mailer is recovered and
 // returned as an error. A backend that cancels ctx with cause ErrClosed (its
-// shutdown ran out of time) gets its error back without it being counted as
+// shutdown ran out of time) gets an error wrapping ErrClosed, not counted as
 // a failure, since the job itself did nothing wrong.
 func (r *Runner) Attempt(ctx context.Context, job Job, attempt int, final bool) error {
 	r.attempts.Add(1)
@@ -68,7 +68,7 @@ func (r *Runner) Attempt(ctx context.Context, job Job, attempt int, final bool) 
 		return nil
 	case errors.Is(context.Cause(ctx), ErrClosed):
 		log.WarnContext(ctx, "email attempt interrupted by shutdown", "error", err)
-		return err
+		return fmt.Errorf("%w: %w", ErrClosed, err)
 	}
 	r.failures.Add(1)
 	if final || errors.Is(err, ErrPermanent) {

@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"example.com/echotemplate/internal/tasks"
+	"example.com/echotemplate/internal/tasks/taskstest"
 )
 
 func TestRunner_AttemptGivesJobItsOwnContext(t *testing.T) {
-	log, _ := newLogger()
+	log, _ := taskstest.NewLogger()
 	var gotRequestID string
 	var gotDeadline bool
 	r := tasks.NewRunner(tasks.MailerFunc(func(ctx context.Context, _ tasks.Email) error {
@@ -19,7 +20,7 @@ func TestRunner_AttemptGivesJobItsOwnContext(t *testing.T) {
 		_, gotDeadline = ctx.Deadline()
 		return ctx.Err()
 	}), log, time.Minute)
-	job := testJob("a@example.com")
+	job := taskstest.Job("a@example.com")
 	job.RequestID = "req-1"
 
 	if err := r.Attempt(context.Background(), job, 1, true); err != nil {
@@ -102,7 +103,7 @@ func TestRunner_Attempt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			log, logs := newLogger()
+			log, logs := taskstest.NewLogger()
 			r := tasks.NewRunner(tasks.MailerFunc(func(ctx context.Context, _ tasks.Email) error {
 				return tt.send(ctx)
 			}), log, 50*time.Millisecond)
@@ -111,17 +112,20 @@ func TestRunner_Attempt(t *testing.T) {
 			if tt.cancel != nil {
 				cancel(tt.cancel)
 			}
-			job := testJob("a@example.com")
+			job := taskstest.Job("a@example.com")
 
 			err := r.Attempt(ctx, job, 1, tt.final)
 
 			if gotErr := err != nil; gotErr != tt.wantErr {
 				t.Errorf("Attempt error = %v, want error: %v", err, tt.wantErr)
 			}
+			if tt.cancel != nil && !errors.Is(err, tt.cancel) {
+				t.Errorf("Attempt error = %v, want it to wrap %v", err, tt.cancel)
+			}
 			if got := r.Stats(); got != tt.wantStat {
 				t.Errorf("Stats = %+v, want %+v", got, tt.wantStat)
 			}
-			lines := logs.lines(t, tt.wantLog)
+			lines := logs.Lines(t, tt.wantLog)
 			if len(lines) != 1 {
 				t.Fatalf("got %d log lines %q, want 1", len(lines), tt.wantLog)
 			}
