@@ -191,8 +191,9 @@ func (d *Dispatcher) Shutdown(ctx context.Context) error {
 	select {
 	case <-idle:
 	case <-ctx.Done():
-		d.cancel(ErrClosed)
 	}
+	// Stops the workers if the deadline passed; frees the context otherwise.
+	d.cancel(ErrClosed)
 
 	d.mu.Lock()
 	again := d.aborted

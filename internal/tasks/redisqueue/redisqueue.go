@@ -218,6 +218,7 @@ func (q *Queue) handle(ctx context.Context, t *asynq.Task) error {
 // instance; none is dropped. Shutdown does not close the Redis client.
 func (q *Queue) Shutdown(ctx context.Context) error {
 	q.closed.Store(true)
+	defer q.cancel(tasks.ErrClosed) // frees the context when all went well
 	q.mu.Lock()
 	server := q.server
 	q.mu.Unlock()
@@ -232,6 +233,9 @@ func (q *Queue) Shutdown(ctx context.Context) error {
 		q.log.Warn("task queue shutdown deadline passed, returning running jobs to Redis", "running", q.running.Load())
 	}
 	server.Shutdown() // returns at once when idle, or after shutdownGrace
+	if err == nil {
+		q.log.Info("task queue stopped, running jobs finished")
+	}
 	return err
 }
 
