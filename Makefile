@@ -1,6 +1,10 @@
 # Run `make help` for the list of targets.
 .DEFAULT_GOAL := help
 SHELL := bash
+# Use at least the toolchain go.mod names (go1.27.3: the stdlib security fixes),
+# even where the machine's go env says GOTOOLCHAIN=local. The go command
+# downloads it from the module proxy on first use.
+export GOTOOLCHAIN := auto
 
 ## help: list the targets
 .PHONY: help
