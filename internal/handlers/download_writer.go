@@ -67,7 +67,7 @@ func (w *fileWriter) Write(p []byte) (int, error) {
 // sendfile.
 func (w *fileWriter) ReadFrom(src io.Reader) (int64, error) {
 	if w.status != 0 {
-		return io.Copy(io.Discard, src)
+		return 0, nil // nothing follows an error answer held back
 	}
 	if !w.res.Committed {
 		w.res.WriteHeader(http.StatusOK) // as echo.Response.Write would

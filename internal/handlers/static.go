@@ -10,9 +10,10 @@ import (
 // handleStatic serves the page's files (Deps.Static, a static.Handler)
 // below prefix: with prefix "/static", /static/app.js is app.js; with
 // prefix "", / is index.html. The handler refuses traversal, encoded
-// slashes and directories with 404 and never redirects; its refusals reach
-// the fileWriter as bare statuses, which come back here as errors, so they
-// are problem+json like every other error.
+// slashes and directories with 404 and never redirects; the fileWriter
+// holds its refusals back (static's http.Error, ServeContent's 416) and
+// they come back here as errors, so they are problem+json like every other
+// error.
 func handleStatic(files http.Handler, prefix string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
@@ -21,7 +22,7 @@ func handleStatic(files http.Handler, prefix string) echo.HandlerFunc {
 		u := *req.URL
 		u.Path = strings.TrimPrefix(u.Path, prefix)
 		u.RawPath = strings.TrimPrefix(u.RawPath, prefix)
-		inner := req.WithContext(req.Context())
+		inner := req.WithContext(req.Context()) // a shallow copy
 		inner.URL = &u
 		w := &fileWriter{res: c.Response()}
 		files.ServeHTTP(w, inner)
