@@ -31,11 +31,12 @@ import (
 // directory and a log that is safe to read while a real server writes it.
 type fileServer struct {
 	*testServer
-	dir  string
-	logs *lockedBuffer
+	store *storage.Store
+	dir   string
+	logs  *lockedBuffer
 }
 
-func newFileServer(t *testing.T, cfg Config, page http.Handler) *fileServer {
+func newFileServer(t testing.TB, cfg Config, page http.Handler) *fileServer {
 	t.Helper()
 	dir := t.TempDir()
 	store, err := storage.New(dir, storage.Options{AllowedTypes: cfg.UploadAllowedTypes})
@@ -49,7 +50,7 @@ func newFileServer(t *testing.T, cfg Config, page http.Handler) *fileServer {
 	}
 	health := NewHealth()
 	e := NewServer(cfg, Deps{Log: log, Health: health, Files: store, Static: page})
-	return &fileServer{testServer: &testServer{e: e, health: health}, dir: dir, logs: logs}
+	return &fileServer{testServer: &testServer{e: e, health: health}, store: store, dir: dir, logs: logs}
 }
 
 // start serves s on a loopback listener, for tests that need a real
