@@ -73,7 +73,16 @@ func TestRunServesAndShutsDownCleanly(t *testing.T) {
 	base := "http://" + addr
 	waitStatus(t, base+"/healthz", http.StatusOK)
 	waitStatus(t, base+"/readyz", http.StatusOK)
-	resp, err := http.Get(base + "/headers")
+	resp, err := http.Get(base + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(ready), `"storage":"ok"`) {
+		t.Errorf("readyz = %s, want the storage check", ready)
+	}
+	resp, err = http.Get(base + "/headers")
 	if err != nil {
 		t.Fatal(err)
 	}
