@@ -29,10 +29,10 @@ lint:
 	go tool golangci-lint run ./...
 	./scripts/vulncheck.sh
 
-## bench: Go benchmarks, then load runs against the running server
+## bench: Go benchmarks (file transfers with 1 GiB files), then load runs against the running server
 .PHONY: bench
 bench:
-	go test -run '^$$' -bench . -benchmem ./...
+	BENCH_FILE_MIB=$${BENCH_FILE_MIB:-1024} go test -run '^$$' -bench . -benchmem ./...
 	./scripts/bench-http.sh
 
 ## build: build bin/api
