@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,11 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// The benchmarks run their WebSocket clients in a child process made
+	// from this test binary; see fleet_test.go.
+	if os.Getenv(fleetEnv) != "" {
+		os.Exit(runFleet())
+	}
 	goleak.VerifyTestMain(m)
 }
 
