@@ -55,8 +55,9 @@ type Hub struct {
 	stopped    chan struct{} // closed when run returns
 	remaining  []*client     // the clients run ended on stop; read after <-stopped
 
-	// ctx is canceled by Shutdown; it bounds publishes and the broker
-	// subscription, whose goroutine closes subscribed when it returns.
+	// ctx is canceled by Shutdown once the connections have ended; it bounds
+	// publishes and the broker subscription, whose goroutine closes
+	// subscribed when it returns.
 	ctx        context.Context
 	cancel     context.CancelFunc
 	subscribed chan struct{}
@@ -223,27 +224,31 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 		h.mu.Lock()
 		h.closing.Store(true)
 		h.mu.Unlock()
-		h.cancel()
 		close(h.stop)
 	})
 	<-h.stopped
 
-	done := make(chan struct{})
+	ended := make(chan struct{})
 	go func() {
 		h.conns.Wait()
-		<-h.subscribed
-		close(done)
+		close(ended)
 	}()
+	var err error
 	select {
-	case <-done:
-		return nil
+	case <-ended:
 	case <-ctx.Done():
+		err = fmt.Errorf("ws: shutdown: %w", ctx.Err())
+		h.cancel() // give up on leave notices still being published
 		for _, c := range h.remaining {
 			c.conn.Close()
 		}
-		<-done
-		return fmt.Errorf("ws: shutdown: %w", ctx.Err())
+		<-ended
 	}
+	// The broker stays subscribed until the connections have ended, so the
+	// other instances still learn who left.
+	h.cancel()
+	<-h.subscribed
+	return err
 }
 
 // Stats is a snapshot of the hub's counters, for metrics.

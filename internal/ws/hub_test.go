@@ -2,6 +2,7 @@ package ws_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http/httptest"
@@ -198,6 +199,33 @@ func TestHubShutdown(t *testing.T) {
 	}
 	if err := hub.Shutdown(ctx); err != nil {
 		t.Errorf("second Shutdown: %v", err)
+	}
+	srv.Close()
+}
+
+// TestHubShutdownTimeout gives Shutdown less time than a silent client takes
+// to time out: it closes the connection abruptly and still leaves no
+// goroutine behind.
+func TestHubShutdownTimeout(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+
+	hub, err := ws.NewHub(ws.Config{}, ws.NewMemoryBroker(), discard())
+	if err != nil {
+		t.Fatalf("NewHub: %v", err)
+	}
+	srv := httptest.NewServer(handler(hub))
+	defer srv.Close()
+	// This client never reads, so it never answers the close frame.
+	dial(t, "ws"+strings.TrimPrefix(srv.URL, "http")+"/ws", nil)
+	eventually(t, "the connection", func() bool { return hub.Stats().Connections == 1 })
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := hub.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Shutdown: got %v, want a deadline error", err)
+	}
+	if got := hub.Stats().Connections; got != 0 {
+		t.Errorf("got %d connections after Shutdown, want 0", got)
 	}
 	srv.Close()
 }
