@@ -12,7 +12,7 @@ import (
 // TestClientKeepalive shows that a peer which answers pings stays connected
 // past PongWait while one that does not is dropped.
 func TestClientKeepalive(t *testing.T) {
-	const pongWait = 300 * time.Millisecond
+	const pongWait = 500 * time.Millisecond
 	hub := newHub(t, ws.Config{PongWait: pongWait}, ws.NewMemoryBroker())
 	url := newServer(t, hub)
 

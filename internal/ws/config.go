@@ -20,9 +20,9 @@ type Config struct {
 	WriteWait time.Duration
 
 	// PongWait is how long a connection may stay silent before it is
-	// considered dead. The hub pings every 9/10 of PongWait, so a healthy
-	// client always answers in time and a dead peer is dropped within about
-	// PongWait. Optional. Default 60s.
+	// considered dead. The hub pings every PongWait/2, so a healthy client
+	// always answers in time and a dead peer is dropped within PongWait.
+	// Optional. Default 60s.
 	PongWait time.Duration
 
 	// SendBuffer is how many messages may wait for one client. A chat client
@@ -124,7 +124,7 @@ func (cfg Config) withDefaults() (Config, error) {
 
 // pingPeriod is how often the hub pings a client. It must be less than
 // PongWait so that the pong of a healthy client arrives before the read
-// deadline.
+// deadline; half of PongWait leaves a busy client plenty of time to answer.
 func (cfg Config) pingPeriod() time.Duration {
-	return cfg.PongWait * 9 / 10
+	return cfg.PongWait / 2
 }

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,8 +34,8 @@ const (
 // channel: a message sent on either reaches every client of both, once.
 func TestBrokerTwoHubs(t *testing.T) {
 	channel := testChannel(t)
-	hubA := newHub(t, redisbroker.New(newRedis(t, ""), channel))
-	hubB := newHub(t, redisbroker.New(newRedis(t, ""), channel))
+	hubA := newHub(t, redisbroker.New(newRedis(t, ""), channel), nil)
+	hubB := newHub(t, redisbroker.New(newRedis(t, ""), channel), nil)
 	urlA, urlB := newServer(t, hubA), newServer(t, hubB)
 
 	a1 := joinChat(t, urlA, "a1")
@@ -62,8 +63,21 @@ func TestBrokerTwoHubs(t *testing.T) {
 func TestBrokerRecovers(t *testing.T) {
 	channel := testChannel(t)
 	name := "ws-test-" + rand.Text()
-	hubA := newHub(t, redisbroker.New(newRedis(t, name), channel))
-	hubB := newHub(t, redisbroker.New(newRedis(t, ""), channel))
+	// The hub logs a warning when its subscription goes down; at that moment
+	// its readiness must say so.
+	var watched atomic.Pointer[ws.Hub]
+	readyWhenWarned := make(chan error, 1)
+	onWarn := func() {
+		if hub := watched.Load(); hub != nil {
+			select {
+			case readyWhenWarned <- hub.Ready():
+			default:
+			}
+		}
+	}
+	hubA := newHub(t, redisbroker.New(newRedis(t, name), channel), onWarn)
+	watched.Store(hubA)
+	hubB := newHub(t, redisbroker.New(newRedis(t, ""), channel), nil)
 	a := joinChat(t, newServer(t, hubA), "a")
 	b := joinChat(t, newServer(t, hubB), "b")
 	expect(t, a, "b joined")
@@ -73,7 +87,14 @@ func TestBrokerRecovers(t *testing.T) {
 	if killed == 0 {
 		t.Fatalf("no Redis connection named %s to kill", name)
 	}
-	eventually(t, "hub A to notice", func() bool { return errors.Is(hubA.Ready(), ws.ErrBrokerUnavailable) })
+	select {
+	case err := <-readyWhenWarned:
+		if !errors.Is(err, ws.ErrBrokerUnavailable) {
+			t.Errorf("Ready while the subscription is down: got %v, want ErrBrokerUnavailable", err)
+		}
+	case <-time.After(timeout):
+		t.Fatal("hub A did not notice the killed subscription")
+	}
 
 	// Local chat does not wait for the subscription. Redis itself is up, so
 	// the publish reaches hub B as well.
@@ -158,10 +179,11 @@ func killClients(t *testing.T, admin *redis.Client, name string) int {
 }
 
 // newHub starts a hub on broker, waits until its subscription is up, and
-// shuts it down when the test ends.
-func newHub(t *testing.T, broker ws.Broker) *ws.Hub {
+// shuts it down when the test ends. onWarn, if not nil, is called whenever
+// the hub logs a warning.
+func newHub(t *testing.T, broker ws.Broker, onWarn func()) *ws.Hub {
 	t.Helper()
-	hub, err := ws.NewHub(ws.Config{}, broker, slog.New(slog.DiscardHandler))
+	hub, err := ws.NewHub(ws.Config{}, broker, slog.New(warnHandler(onWarn)))
 	if err != nil {
 		t.Fatalf("NewHub: %v", err)
 	}
@@ -230,3 +252,19 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// warnHandler is a slog.Handler that discards records and calls its function
+// for each warning or error.
+type warnHandler func()
+
+func (h warnHandler) Enabled(context.Context, slog.Level) bool { return h != nil }
+
+func (h warnHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelWarn {
+		h()
+	}
+	return nil
+}
+
+func (h warnHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h warnHandler) WithGroup(string) slog.Handler      { return h }
