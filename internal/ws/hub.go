@@ -1,14 +1,3 @@
-// Package ws serves the WebSocket endpoints: an echo connection and a chat
-// hub that no slow client can stall, optionally spread over several instances
-// through a Broker. It speaks net/http only and knows nothing of Echo, tasks
-// or storage; the HTTP layer maps its sentinel errors to responses.
-//
-// The design follows gorilla/websocket's chat example: one goroutine (run)
-// owns the set of clients and every change reaches it over a channel; each
-// connection has one reader and one writer goroutine and a bounded send
-// buffer; a client whose buffer is full is dropped instead of waited for.
-// Unlike the example, the hub can stop: Shutdown closes every connection with
-// 1001 (Going Away) and waits for every goroutine.
 package ws
 
 import (
