@@ -171,10 +171,6 @@ func runFleet() int {
 				return conn, err
 			}
 		}
-		// Each join is announced to everyone, so joining at full speed would
-		// cost the server N²/2 deliveries in a burst and drop clients that
-		// fall SendBuffer notices behind. Join at a pace two cores sustain.
-		time.Sleep(3 * time.Millisecond)
 		conn, _, err := d.Dial(cfg.URL, nil)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "fleet dial:", err)
@@ -184,11 +180,19 @@ func runFleet() int {
 		if i >= cfg.Readers {
 			continue
 		}
+		// Each join is announced to everyone, so joining at full speed would
+		// cost the server N²/2 deliveries in a burst and drop clients that
+		// fall SendBuffer notices behind. The next client dials once this one
+		// has its own join notice, its first message.
+		joined := make(chan struct{})
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
+			for first := true; ; first = false {
 				_, msg, err := conn.ReadMessage()
+				if first {
+					close(joined)
+				}
 				if err != nil {
 					if counting.Load() {
 						errs.Add(1)
@@ -201,6 +205,7 @@ func runFleet() int {
 				}
 			}
 		}()
+		<-joined
 	}
 	fmt.Println("ready")
 
