@@ -1,0 +1,464 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The attack tests run the real service (run, with its http.Server and its
+// timeouts) on a loopback port and play a hostile client against it, while
+// well-behaved clients check that they are still served. Timeouts are set
+// short through the service's own settings to keep the tests quick; every
+// time bound asserted is generous, since the suite runs under -race on a
+// busy machine.
+
+// attackSlack is the extra time any bound allows for a loaded machine.
+const attackSlack = 10 * time.Second
+
+// startService runs the service in-process on a free loopback port with the
+// given settings (variable, value pairs, over a quiet base) and returns its
+// address. The service stops when the test ends, and must stop cleanly.
+func startService(t *testing.T, settings ...string) string {
+	t.Helper()
+	addr := freeAddr(t)
+	base := []string{"STORAGE_DIR", t.TempDir(), "LOG_LEVEL", "error"}
+	getenv := env(append(base, settings...)...)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-http-addr", addr}, getenv, io.Discard, io.Discard) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("run returned %v, want a clean shutdown", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("run did not return after cancel")
+		}
+	})
+	waitStatus(t, "http://"+addr+"/healthz", http.StatusOK)
+	return addr
+}
+
+// probe sends GET /headers on a fresh connection every interval until stop
+// is closed, and returns how many were answered 200, the failures, and the
+// slowest answer. It stands for the other clients an attack must not hurt.
+func probe(addr string, interval time.Duration, stop <-chan struct{}) (ok int, failures []error, slowest time.Duration) {
+	client := &http.Client{Timeout: attackSlack, Transport: &http.Transport{DisableKeepAlives: true}}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return ok, failures, slowest
+		case <-tick.C:
+		}
+		start := time.Now()
+		resp, err := client.Get("http://" + addr + "/headers")
+		if err != nil {
+			failures = append(failures, err)
+			continue
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			failures = append(failures, fmt.Errorf("status %d", resp.StatusCode))
+			continue
+		}
+		ok++
+		slowest = max(slowest, time.Since(start))
+	}
+}
+
+// startProbe runs probe in the background; the returned func stops it and
+// checks that every probe was served, within attackSlack.
+func startProbe(t *testing.T, addr string) (stopAndCheck func()) {
+	t.Helper()
+	stop := make(chan struct{})
+	type result struct {
+		ok       int
+		failures []error
+		slowest  time.Duration
+	}
+	done := make(chan result, 1)
+	go func() {
+		ok, failures, slowest := probe(addr, 100*time.Millisecond, stop)
+		done <- result{ok, failures, slowest}
+	}()
+	return func() {
+		t.Helper()
+		close(stop)
+		r := <-done
+		if r.ok == 0 || len(r.failures) > 0 {
+			t.Errorf("other clients: %d served, %d failed (%v), want all served", r.ok, len(r.failures), errors.Join(r.failures...))
+		}
+		if r.slowest > attackSlack {
+			t.Errorf("other clients: slowest answer took %v, want under %v", r.slowest, attackSlack)
+		}
+		t.Logf("other clients: %d served during the attack, slowest in %v", r.ok, r.slowest.Round(time.Millisecond))
+	}
+}
+
+// waitClosed reads from conn until the server closes it, writing one byte of
+// trickle every interval in between when trickle is not empty, and returns
+// how long the connection lasted. It gives up after limit.
+func waitClosed(conn net.Conn, trickle string, interval, limit time.Duration) (time.Duration, error) {
+	start := time.Now()
+	buf := make([]byte, 512)
+	for i := 0; time.Since(start) < limit; i++ {
+		if trickle != "" {
+			// A write to a connection the server has closed may still
+			// succeed; the read below is what tells.
+			_, _ = conn.Write([]byte{trickle[i%len(trickle)]})
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(interval))
+		_, err := conn.Read(buf)
+		var netErr net.Error
+		switch {
+		case err == nil:
+			// The server answered (such as 408); keep reading to the close.
+		case errors.As(err, &netErr) && netErr.Timeout():
+			// Still open.
+		default:
+			return time.Since(start), nil // EOF or reset: closed by the server
+		}
+	}
+	return 0, fmt.Errorf("connection still open after %v", limit)
+}
+
+// TestSlowlorisIsCutOff: connections that send their headers a byte at a time
+// are closed by HTTP_READ_HEADER_TIMEOUT, however steadily they trickle,
+// while other clients are served.
+func TestSlowlorisIsCutOff(t *testing.T) {
+	const (
+		conns         = 200
+		headerTimeout = time.Second
+	)
+	addr := startService(t, "HTTP_READ_HEADER_TIMEOUT", headerTimeout.String())
+	stopProbe := startProbe(t, addr)
+
+	// Headers that never end: the X-Pad line goes on for ever.
+	trickle := "GET /headers HTTP/1.1\r\nHost: " + addr + "\r\nX-Pad: " + strings.Repeat("a", 1<<16)
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		longest time.Duration
+		errs    []error
+	)
+	for range conns {
+		wg.Go(func() {
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+				return
+			}
+			defer conn.Close()
+			lasted, err := waitClosed(conn, trickle, 50*time.Millisecond, headerTimeout+attackSlack)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+			}
+			longest = max(longest, lasted)
+		})
+	}
+	wg.Wait()
+	stopProbe()
+
+	if len(errs) > 0 {
+		t.Fatalf("%d of %d slow connections: %v", len(errs), conns, errors.Join(errs...))
+	}
+	t.Logf("%d slow connections closed, the longest after %v (HTTP_READ_HEADER_TIMEOUT %v)", conns, longest.Round(time.Millisecond), headerTimeout)
+}
+
+// TestTricklingUploadIsCutOff: an upload body sent at one byte a second is
+// answered 408 once it has fallen below UPLOAD_MIN_BYTES_PER_SEC for a
+// TRANSFER_RATE_WINDOW, leaves nothing in STORAGE_DIR, and does not hold up
+// other clients.
+func TestTricklingUploadIsCutOff(t *testing.T) {
+	const (
+		uploads = 20
+		window  = time.Second
+	)
+	dir := t.TempDir()
+	addr := startService(t, "STORAGE_DIR", dir, "TRANSFER_RATE_WINDOW", window.String(), "UPLOAD_MIN_BYTES_PER_SEC", "1KiB")
+	stopProbe := startProbe(t, addr)
+
+	var wg sync.WaitGroup
+	results := make([]error, uploads)
+	for i := range uploads {
+		wg.Go(func() { results[i] = trickleUpload(addr, window+attackSlack) })
+	}
+	wg.Wait()
+	stopProbe()
+
+	for i, err := range results {
+		if err != nil {
+			t.Errorf("upload %d: %v", i, err)
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		t.Errorf("STORAGE_DIR holds %s after the uploads were cut off, want nothing", e.Name())
+	}
+}
+
+// trickleUpload sends the headers and the start of a multipart body at once,
+// then the file's bytes one a second, and expects 408 within limit.
+func trickleUpload(addr string, limit time.Duration) error {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	const boundary = "trickle"
+	head := "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"slow.bin\"\r\n" +
+		"Content-Type: application/octet-stream\r\n\r\n"
+	fmt.Fprintf(conn, "POST /upload HTTP/1.1\r\nHost: %s\r\nContent-Type: multipart/form-data; boundary=%s\r\nContent-Length: %d\r\n\r\n%s",
+		addr, boundary, len(head)+1<<20, head)
+
+	type answer struct {
+		status int
+		err    error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			answered <- answer{err: err}
+			return
+		}
+		resp.Body.Close()
+		answered <- answer{status: resp.StatusCode}
+	}()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	deadline := time.After(limit)
+	for {
+		select {
+		case a := <-answered:
+			if a.err != nil {
+				return fmt.Errorf("read answer: %w", a.err)
+			}
+			if a.status != http.StatusRequestTimeout {
+				return fmt.Errorf("status %d, want 408", a.status)
+			}
+			return nil
+		case <-tick.C:
+			_, _ = conn.Write([]byte{'x'})
+		case <-deadline:
+			return fmt.Errorf("no answer after %v", limit)
+		}
+	}
+}
+
+// raiseFileLimit raises the soft limit on open files towards want (up to the
+// hard limit) and returns the limit now in force.
+func raiseFileLimit(t *testing.T, want uint64) uint64 {
+	t.Helper()
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatalf("read the open files limit: %v", err)
+	}
+	if lim.Cur >= want {
+		return lim.Cur
+	}
+	old := lim.Cur
+	lim.Cur = min(want, lim.Max)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Logf("raise the open files limit: %v", err)
+		return old
+	}
+	t.Cleanup(func() {
+		lim.Cur = old
+		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+	})
+	return lim.Cur
+}
+
+// TestIdleConnectionsDoNotBlockNewOnes: 2,000 idle connections, half that
+// never sent a byte and half kept alive after a request, do not stop new
+// clients from being served, and the server closes every one of them
+// (HTTP_READ_HEADER_TIMEOUT, HTTP_IDLE_TIMEOUT).
+func TestIdleConnectionsDoNotBlockNewOnes(t *testing.T) {
+	const idleTimeout = 6 * time.Second
+	idle := 2000
+	// Each connection is two descriptors here, the client's and the
+	// server's, and the test binary needs some of its own.
+	if limit := raiseFileLimit(t, uint64(2*idle+512)); limit < uint64(2*idle+512) {
+		idle = (int(limit) - 512) / 2
+		t.Logf("the open files limit is %d: testing with %d idle connections instead of 2000", limit, idle)
+		if idle < 100 {
+			t.Skipf("the open files limit (%d) leaves room for too few connections", limit)
+		}
+	}
+	addr := startService(t, "HTTP_READ_HEADER_TIMEOUT", idleTimeout.String(), "HTTP_IDLE_TIMEOUT", idleTimeout.String())
+
+	conns := make([]net.Conn, idle)
+	start := time.Now()
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	sem := make(chan struct{}, 64) // dial in parallel, not all at once
+	for i := range conns {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				failed.Add(1)
+				return
+			}
+			conns[i] = conn
+			if i%2 == 1 {
+				return // silent from the start
+			}
+			// One request, then kept alive and silent.
+			fmt.Fprintf(conn, "GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				failed.Add(1)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		})
+	}
+	wg.Wait()
+	setup := time.Since(start)
+	if n := failed.Load(); n > 0 {
+		t.Fatalf("%d of %d idle connections could not be set up", n, idle)
+	}
+
+	// New clients, while every idle connection is held.
+	stop := make(chan struct{})
+	time.AfterFunc(time.Second, func() { close(stop) })
+	ok, failures, slowest := probe(addr, 50*time.Millisecond, stop)
+	if ok == 0 || len(failures) > 0 {
+		t.Errorf("new clients: %d served, %d failed (%v), want all served", ok, len(failures), errors.Join(failures...))
+	}
+	t.Logf("with %d idle connections open (set up in %v): %d new clients served, slowest in %v",
+		idle, setup.Round(time.Millisecond), ok, slowest.Round(time.Millisecond))
+
+	// The server reaps them all.
+	var mu sync.Mutex
+	var open []error
+	for i, conn := range conns {
+		wg.Go(func() {
+			defer conn.Close()
+			if _, err := waitClosed(conn, "", time.Second, idleTimeout+attackSlack); err != nil {
+				mu.Lock()
+				open = append(open, fmt.Errorf("connection %d: %w", i, err))
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(open) > 0 {
+		t.Errorf("%d idle connections were never closed by the server: %v", len(open), open[0])
+	}
+}
+
+// TestManyRangesAreCapped: a download asking for 10,000 one-byte ranges is
+// refused (431: its header is over MAX_HEADER_BYTES) and, with room for such
+// a header, answered with the whole file once rather than 10,000 parts.
+func TestManyRangesAreCapped(t *testing.T) {
+	const size = 64 << 10
+	var ranges strings.Builder
+	ranges.WriteString("bytes=")
+	for i := range 10_000 {
+		if i > 0 {
+			ranges.WriteByte(',')
+		}
+		fmt.Fprintf(&ranges, "%d-%d", 2*i, 2*i)
+	}
+	tests := []struct {
+		name       string
+		maxHeader  string
+		wantStatus int
+		wantBody   func(n int) bool
+	}{
+		{"RefusedByHeaderLimit", "16KiB", http.StatusRequestHeaderFieldsTooLarge, func(n int) bool { return n < 4<<10 }},
+		{"WholeFileOnce", "256KiB", http.StatusOK, func(n int) bool { return n == size }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := startService(t, "MAX_HEADER_BYTES", tt.maxHeader)
+			id := uploadFile(t, addr, make([]byte, size))
+
+			req, err := http.NewRequest(http.MethodGet, "http://"+addr+"/download/"+id, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Range", ranges.String())
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			// Read at most a little more than the file: an amplified
+			// answer would be many times its size.
+			body, err := io.ReadAll(io.LimitReader(resp.Body, 2*size))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := resp.StatusCode; got != tt.wantStatus {
+				t.Errorf("status = %d, want %d", got, tt.wantStatus)
+			}
+			if ct := resp.Header.Get("Content-Type"); strings.HasPrefix(ct, "multipart/") {
+				t.Errorf("Content-Type = %s, want no multipart answer", ct)
+			}
+			if !tt.wantBody(len(body)) {
+				t.Errorf("body is %d bytes for a %d-byte file", len(body), size)
+			}
+		})
+	}
+}
+
+// uploadFile stores content through POST /upload and returns its id.
+func uploadFile(t *testing.T, addr string, content []byte) string {
+	t.Helper()
+	pr, pw := io.Pipe()
+	form := multipart.NewWriter(pw)
+	go func() {
+		part, err := form.CreateFormFile("file", "ranges.bin")
+		if err == nil {
+			_, err = part.Write(content)
+		}
+		if err == nil {
+			err = form.Close()
+		}
+		pw.CloseWithError(err)
+	}()
+	resp, err := http.Post("http://"+addr+"/upload", form.FormDataContentType(), pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("upload: status %d, want 201", resp.StatusCode)
+	}
+	id := strings.TrimPrefix(resp.Header.Get("Location"), "/download/")
+	if id == "" {
+		t.Fatal("upload: no Location")
+	}
+	return id
+}
