@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 // The attack tests run the real service (run, with its http.Server and its
@@ -461,4 +463,100 @@ func uploadFile(t *testing.T, addr string, content []byte) string {
 		t.Fatal("upload: no Location")
 	}
 	return id
+}
+
+// TestWebSocketFloodIsRateLimited: a connection that sends messages as fast
+// as it can is closed with 1008 (Policy Violation) once it passes the
+// message rate, while another client on the same endpoint is still answered
+// every message.
+func TestWebSocketFloodIsRateLimited(t *testing.T) {
+	const flood = 200
+	addr := startService(t)
+	tests := []struct {
+		name      string
+		flooder   string
+		bystander string
+		reply     func(m string) string
+	}{
+		{"Echo", "/ws", "/ws", func(m string) string { return "Echo: " + m }},
+		{"Chat", "/chat?name=flooder", "/chat?name=bystander", func(m string) string { return "bystander said: " + m }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bystander := dialWebSocket(t, addr, tt.bystander)
+			flooder := dialWebSocket(t, addr, tt.flooder)
+
+			closed := make(chan error, 1)
+			go func() {
+				for i := range flood {
+					if err := flooder.WriteMessage(websocket.TextMessage, fmt.Appendf(nil, "flood %d", i)); err != nil {
+						break
+					}
+				}
+			}()
+			go func() {
+				for {
+					if _, _, err := flooder.ReadMessage(); err != nil {
+						closed <- err
+						return
+					}
+				}
+			}()
+
+			// The bystander keeps well under the rate and must get every
+			// answer, whatever the flooder does meanwhile.
+			floodSeen := 0
+			for i := range 10 {
+				msg := fmt.Sprintf("calm %d", i)
+				if err := bystander.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+					t.Fatalf("bystander write %d: %v", i, err)
+				}
+				_ = bystander.SetReadDeadline(time.Now().Add(attackSlack))
+				for {
+					_, got, err := bystander.ReadMessage()
+					if err != nil {
+						t.Fatalf("bystander read after %q: %v", msg, err)
+					}
+					if string(got) == tt.reply(msg) {
+						break
+					}
+					if strings.HasPrefix(string(got), "flooder said: ") {
+						floodSeen++
+					}
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+
+			select {
+			case err := <-closed:
+				if !websocket.IsCloseError(err, websocket.ClosePolicyViolation) {
+					t.Errorf("flooder ended with %v, want close 1008 (policy violation)", err)
+				}
+			case <-time.After(attackSlack):
+				t.Fatal("the flooder was never closed")
+			}
+			if floodSeen >= flood/2 {
+				t.Errorf("the bystander received %d of the %d flood messages, want the flood cut short", floodSeen, flood)
+			}
+			t.Logf("the bystander was answered every message; %d of the %d flood messages reached it", floodSeen, flood)
+		})
+	}
+}
+
+// dialWebSocket opens a WebSocket to path, closed when the test ends. It
+// skips the test while the route does not exist yet.
+func dialWebSocket(t *testing.T, addr, path string) *websocket.Conn {
+	t.Helper()
+	conn, resp, err := websocket.DefaultDialer.Dial("ws://"+addr+path, nil)
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close()
+	}
+	if resp != nil && resp.StatusCode == http.StatusNotFound {
+		t.Skipf("GET %s is not routed yet (404)", path)
+	}
+	if err != nil {
+		t.Fatalf("dial %s: %v", path, err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }
