@@ -35,6 +35,11 @@ bench:
 	BENCH_FILE_MIB=$${BENCH_FILE_MIB:-1024} go test -run '^$$' -bench . -benchmem ./...
 	./scripts/bench-http.sh
 
+## soak: build, then run the service under mixed load and faults and check that nothing is lost (SOAK_DURATION per scenario, default 60s)
+.PHONY: soak
+soak: build
+	go run ./cmd/soak -api bin/api -duration $${SOAK_DURATION:-60s}
+
 ## build: build bin/api
 .PHONY: build
 build:

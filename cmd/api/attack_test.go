@@ -30,10 +30,10 @@ import (
 // attackSlack is the extra time any bound allows for a loaded machine.
 const attackSlack = 10 * time.Second
 
-// startService runs the service in-process on a free loopback port with the
-// given settings (variable, value pairs, over a quiet base) and returns its
-// address. The service stops when the test ends, and must stop cleanly.
-func startService(t *testing.T, settings ...string) string {
+// startAttackTarget runs the service in-process on a free loopback port with
+// the given settings (variable, value pairs, over a quiet base) and returns
+// its address. The service stops when the test ends, and must stop cleanly.
+func startAttackTarget(t *testing.T, settings ...string) string {
 	t.Helper()
 	addr := freeAddr(t)
 	base := []string{"STORAGE_DIR", t.TempDir(), "LOG_LEVEL", "error"}
@@ -150,7 +150,7 @@ func TestSlowlorisIsCutOff(t *testing.T) {
 		conns         = 200
 		headerTimeout = time.Second
 	)
-	addr := startService(t, "HTTP_READ_HEADER_TIMEOUT", headerTimeout.String())
+	addr := startAttackTarget(t, "HTTP_READ_HEADER_TIMEOUT", headerTimeout.String())
 	stopProbe := startProbe(t, addr)
 
 	// Headers that never end: the X-Pad line goes on for ever.
@@ -199,7 +199,7 @@ func TestTricklingUploadIsCutOff(t *testing.T) {
 		window  = time.Second
 	)
 	dir := t.TempDir()
-	addr := startService(t, "STORAGE_DIR", dir, "TRANSFER_RATE_WINDOW", window.String(), "UPLOAD_MIN_BYTES_PER_SEC", "1KiB")
+	addr := startAttackTarget(t, "STORAGE_DIR", dir, "TRANSFER_RATE_WINDOW", window.String(), "UPLOAD_MIN_BYTES_PER_SEC", "1KiB")
 	stopProbe := startProbe(t, addr)
 
 	var wg sync.WaitGroup
@@ -313,7 +313,7 @@ func TestIdleConnectionsDoNotBlockNewOnes(t *testing.T) {
 			t.Skipf("the open files limit (%d) leaves room for too few connections", limit)
 		}
 	}
-	addr := startService(t, "HTTP_READ_HEADER_TIMEOUT", idleTimeout.String(), "HTTP_IDLE_TIMEOUT", idleTimeout.String())
+	addr := startAttackTarget(t, "HTTP_READ_HEADER_TIMEOUT", idleTimeout.String(), "HTTP_IDLE_TIMEOUT", idleTimeout.String())
 
 	conns := make([]net.Conn, idle)
 	start := time.Now()
@@ -403,7 +403,7 @@ func TestManyRangesAreCapped(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			addr := startService(t, "MAX_HEADER_BYTES", tt.maxHeader)
+			addr := startAttackTarget(t, "MAX_HEADER_BYTES", tt.maxHeader)
 			id := uploadFile(t, addr, make([]byte, size))
 
 			req, err := http.NewRequest(http.MethodGet, "http://"+addr+"/download/"+id, nil)
@@ -471,7 +471,7 @@ func uploadFile(t *testing.T, addr string, content []byte) string {
 // every message.
 func TestWebSocketFloodIsRateLimited(t *testing.T) {
 	const flood = 200
-	addr := startService(t)
+	addr := startAttackTarget(t)
 	tests := []struct {
 		name      string
 		flooder   string

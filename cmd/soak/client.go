@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"syscall"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// stallerReceiveBuffer is the socket receive buffer of a chat client that
+// stops reading. Kept small, it fills within the run, so the server's
+// handling of a client that cannot keep up is put to work.
+const stallerReceiveBuffer = 4 << 10
+
+// loopbackDialer dials like net.Dialer but refuses any address that is not
+// on this machine: the soak sends traffic to 127.0.0.1 only.
+type loopbackDialer struct {
+	net.Dialer
+}
+
+func (d *loopbackDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return nil, fmt.Errorf("refusing to send traffic to %s: loopback only", host)
+	}
+	return d.Dialer.DialContext(ctx, network, addr)
+}
+
+// newHTTPClient returns the client every HTTP request of the soak goes
+// through.
+func newHTTPClient() (*http.Client, *http.Transport) {
+	d := &loopbackDialer{Dialer: net.Dialer{Timeout: 5 * time.Second}}
+	tr := &http.Transport{
+		DialContext:         d.DialContext,
+		MaxIdleConnsPerHost: 64,
+		IdleConnTimeout:     30 * time.Second,
+	}
+	return &http.Client{Transport: tr, Timeout: requestTimeout}, tr
+}
+
+// newWebSocketDialers returns the dialer of well-behaved WebSocket clients,
+// and the one of clients that will stop reading, with a small receive
+// buffer.
+func newWebSocketDialers() (normal, staller *websocket.Dialer) {
+	d := &loopbackDialer{Dialer: net.Dialer{Timeout: 5 * time.Second}}
+	small := &loopbackDialer{Dialer: net.Dialer{
+		Timeout: 5 * time.Second,
+		// Set before connecting, so that the window the kernel offers the
+		// server is small from the start.
+		Control: func(_, _ string, c syscall.RawConn) error {
+			var setErr error
+			err := c.Control(func(fd uintptr) {
+				//nolint:gosec // a socket descriptor fits an int
+				setErr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, stallerReceiveBuffer)
+			})
+			return errors.Join(err, setErr)
+		},
+	}}
+	return &websocket.Dialer{NetDialContext: d.DialContext, HandshakeTimeout: 10 * time.Second},
+		&websocket.Dialer{NetDialContext: small.DialContext, HandshakeTimeout: 10 * time.Second}
+}
