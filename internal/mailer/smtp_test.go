@@ -1,0 +1,225 @@
+package mailer_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"example.com/echotemplate/internal/mailer"
+	"example.com/echotemplate/internal/mailer/smtptest"
+	"example.com/echotemplate/internal/tasks"
+)
+
+// newSMTP returns an SMTP mailer for server's URL with user and password.
+func newSMTP(t *testing.T, server *smtptest.Server, user, password string) *mailer.SMTP {
+	t.Helper()
+	cfg, err := mailer.ParseSMTPURL(server.URL(user, password))
+	if err != nil {
+		t.Fatalf("ParseSMTPURL: %v", err)
+	}
+	cfg.From = "Echo Template <noreply@example.com>"
+	cfg.TLSConfig = server.ClientTLSConfig()
+	m, err := mailer.NewSMTP(cfg)
+	if err != nil {
+		t.Fatalf("NewSMTP: %v", err)
+	}
+	return m
+}
+
+func testEmail() tasks.Email {
+	return tasks.Email{
+		ID:      "01HZX3EXAMPLE",
+		To:      "alice@example.com",
+		Subject: "Notification for alice",
+		Body:    "Hello Alice,\nsomething happened = and here is a long line that quoted-printable has to wrap because it is longer than seventy-six characters.",
+	}
+}
+
+func TestSMTP_Send(t *testing.T) {
+	tests := []struct {
+		name     string
+		opts     smtptest.Options
+		user     string
+		password string
+		wantTLS  bool
+	}{
+		{"PlainWhenNoSTARTTLS", smtptest.Options{}, "", "", false},
+		{"STARTTLSWhenOffered", smtptest.Options{StartTLS: true}, "", "", true},
+		{"STARTTLSWithAuth", smtptest.Options{StartTLS: true, Users: map[string]string{"bob": "s3cret"}}, "bob", "s3cret", true},
+		{"ImplicitTLSWithAuth", smtptest.Options{ImplicitTLS: true, Users: map[string]string{"bob": "s3cret"}}, "bob", "s3cret", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			server := smtptest.NewServer(t, tt.opts)
+			m := newSMTP(t, server, tt.user, tt.password)
+			e := testEmail()
+
+			if err := m.Send(t.Context(), e); err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+
+			msgs := server.Messages()
+			if len(msgs) != 1 {
+				t.Fatalf("server got %d messages, want 1", len(msgs))
+			}
+			got := msgs[0]
+			if want := []string{e.To}; len(got.To) != 1 || got.To[0] != want[0] {
+				t.Errorf("recipients = %v, want %v", got.To, want)
+			}
+			if got.From != "noreply@example.com" {
+				t.Errorf("envelope sender = %q, want noreply@example.com", got.From)
+			}
+			if got.Subject != e.Subject {
+				t.Errorf("subject = %q, want %q", got.Subject, e.Subject)
+			}
+			if got.Body != e.Body {
+				t.Errorf("body = %q, want %q", got.Body, e.Body)
+			}
+			if want := e.ID + "@example.com"; got.MessageID != want {
+				t.Errorf("Message-ID = %q, want %q", got.MessageID, want)
+			}
+			if got.TLS != tt.wantTLS {
+				t.Errorf("TLS = %v, want %v", got.TLS, tt.wantTLS)
+			}
+			if got.User != tt.user {
+				t.Errorf("authenticated user = %q, want %q", got.User, tt.user)
+			}
+		})
+	}
+}
+
+func TestSMTP_SendConcurrent(t *testing.T) {
+	server := smtptest.NewServer(t, smtptest.Options{})
+	m := newSMTP(t, server, "", "")
+
+	const n = 8
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			e := testEmail()
+			e.ID = fmt.Sprintf("concurrent-%d", i)
+			errs <- m.Send(t.Context(), e)
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Errorf("Send: %v", err)
+		}
+	}
+	if got := server.Len(); got != n {
+		t.Errorf("server got %d messages, want %d", got, n)
+	}
+}
+
+func TestSMTP_SendRefused(t *testing.T) {
+	tests := []struct {
+		name          string
+		reply         error
+		wantPermanent bool
+	}{
+		{"TemporaryIsRetryable", smtptest.TempFail, false},
+		{"PermanentIsNot", smtptest.PermFail, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			server := smtptest.NewServer(t, smtptest.Options{Reject: func(smtptest.Message) error { return tt.reply }})
+			m := newSMTP(t, server, "", "")
+
+			err := m.Send(t.Context(), testEmail())
+			if err == nil {
+				t.Fatal("Send succeeded, want an error")
+			}
+			if got := errors.Is(err, tasks.ErrPermanent); got != tt.wantPermanent {
+				t.Errorf("errors.Is(%v, ErrPermanent) = %v, want %v", err, got, tt.wantPermanent)
+			}
+		})
+	}
+}
+
+func TestSMTP_SendRefusesHeaderInjection(t *testing.T) {
+	server := smtptest.NewServer(t, smtptest.Options{})
+	m := newSMTP(t, server, "", "")
+	e := testEmail()
+	e.Subject = "Hi\r\nBcc: victim@example.com"
+
+	err := m.Send(t.Context(), e)
+	if !errors.Is(err, tasks.ErrInvalidJob) || !errors.Is(err, tasks.ErrPermanent) {
+		t.Errorf("Send error = %v, want ErrInvalidJob and ErrPermanent", err)
+	}
+	if n := server.Attempts(); n != 0 {
+		t.Errorf("server saw %d messages, want 0", n)
+	}
+}
+
+func TestSMTP_SendNoPasswordOverPlainText(t *testing.T) {
+	// The server offers no TLS, so the password must not be sent at all.
+	server := smtptest.NewServer(t, smtptest.Options{})
+	m := newSMTP(t, server, "bob", "s3cret")
+
+	err := m.Send(t.Context(), testEmail())
+	if err == nil {
+		t.Fatal("Send succeeded over plain text with credentials, want an error")
+	}
+	if strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("error %q leaks the password", err)
+	}
+}
+
+func TestSMTP_SendStopsAtDeadline(t *testing.T) {
+	server := smtptest.NewServer(t, smtptest.Options{Delay: 5 * time.Second})
+	m := newSMTP(t, server, "", "")
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+
+	start := time.Now()
+	err := m.Send(ctx, testEmail())
+	if err == nil {
+		t.Fatal("Send succeeded, want a timeout")
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("Send took %v against a 200ms deadline", took)
+	}
+}
+
+func TestNewSMTP_Invalid(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  mailer.SMTPConfig
+		want error
+	}{
+		{"NoSender", mailer.SMTPConfig{Host: "localhost", Port: 25}, mailer.ErrSender},
+		{"BadSender", mailer.SMTPConfig{Host: "localhost", Port: 25, From: "not an address"}, mailer.ErrSender},
+		{"SenderInjection", mailer.SMTPConfig{Host: "localhost", Port: 25, From: "a@example.com\r\nBcc: x@example.com"}, mailer.ErrSender},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := mailer.NewSMTP(tt.cfg); !errors.Is(err, tt.want) {
+				t.Errorf("NewSMTP error = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func BenchmarkSMTP_Send(b *testing.B) {
+	server := smtptest.NewServer(b, smtptest.Options{})
+	cfg, err := mailer.ParseSMTPURL(server.URL("", ""))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.From = "noreply@example.com"
+	m, err := mailer.NewSMTP(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := testEmail()
+
+	for b.Loop() {
+		if err := m.Send(b.Context(), e); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "emails/s")
+}

@@ -1,0 +1,96 @@
+package redisqueue_test
+
+import (
+	"context"
+	"crypto/rand"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"example.com/echotemplate/internal/tasks"
+	"example.com/echotemplate/internal/tasks/redisqueue"
+)
+
+// redisURL is where the tests expect Redis unless REDIS_URL says otherwise.
+const redisURL = "redis://127.0.0.1:6379/0"
+
+// newRedis returns a client for the test Redis, closed when the test ends.
+// It skips the test when Redis is unreachable, and fails it instead when
+// CI=true, so that CI cannot pass without having run these tests.
+func newRedis(t testing.TB) *redis.Client {
+	t.Helper()
+	url := os.Getenv("REDIS_URL")
+	if url == "" {
+		url = redisURL
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatalf("REDIS_URL: %v", err)
+	}
+	rdb := redis.NewClient(opts)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		_ = rdb.Close()
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("Redis at %s is unreachable and CI=true: %v", opts.Addr, err)
+		}
+		t.Skipf("skipping: Redis at %s is unreachable (start it or set REDIS_URL): %v", opts.Addr, err)
+	}
+	t.Cleanup(func() { _ = rdb.Close() })
+	return rdb
+}
+
+// uniqueQueue returns an asynq queue name no other test run uses, and
+// deletes the queue with its tasks when the test ends.
+func uniqueQueue(t testing.TB, rdb redis.UniversalClient) string {
+	t.Helper()
+	name := "test-" + strings.ToLower(rand.Text()[:12])
+	t.Cleanup(func() {
+		// Runs after the queues' own cleanups (registered later) shut them
+		// down. DeleteQueue forgets the queue; the scan removes what it
+		// leaves behind (counters, retained tasks).
+		_ = asynq.NewInspectorFromRedisClient(rdb).DeleteQueue(name, true)
+		ctx := context.Background()
+		iter := rdb.Scan(ctx, 0, "asynq:{"+name+"}:*", 100).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
+	})
+	return name
+}
+
+// testConfig returns a config for queue with quick polling and retries.
+func testConfig(queue string) redisqueue.Config {
+	return redisqueue.Config{
+		Tasks:        tasks.Config{Workers: 2, MaxAttempts: 3, Timeout: 5 * time.Second, RetryDelay: 10 * time.Millisecond, RetryMaxDelay: 50 * time.Millisecond},
+		Queue:        queue,
+		PollInterval: 50 * time.Millisecond,
+	}
+}
+
+// newQueue returns a Queue that is shut down when the test ends; start says
+// whether it runs workers or only enqueues.
+func newQueue(t testing.TB, rdb redis.UniversalClient, cfg redisqueue.Config, m tasks.Mailer, log *slog.Logger, start bool) *redisqueue.Queue {
+	t.Helper()
+	q, err := redisqueue.New(rdb, cfg, m, log)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	if start {
+		if err := q.Start(); err != nil {
+			t.Fatalf("Start: %v", err)
+		}
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = q.Shutdown(ctx)
+	})
+	return q
+}

@@ -1,0 +1,211 @@
+package redisqueue_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"example.com/echotemplate/internal/mailer/smtptest"
+	"example.com/echotemplate/internal/tasks"
+	"example.com/echotemplate/internal/tasks/redisqueue"
+	"example.com/echotemplate/internal/tasks/taskstest"
+)
+
+func TestQueue_DeliversJob(t *testing.T) {
+	rdb := newRedis(t)
+	queue := uniqueQueue(t, rdb)
+	server := smtptest.NewServer(t, smtptest.Options{})
+	log, _ := taskstest.NewLogger()
+	q := newQueue(t, rdb, testConfig(queue), taskstest.SMTPMailer(t, server), log, true)
+	job := taskstest.Job("alice@example.com")
+
+	taskstest.AddAndCommit(t, q, job)
+
+	got := server.WaitMessages(t, 1, 5*time.Second)[0]
+	if want := job.ID + "@example.com"; got.MessageID != want {
+		t.Errorf("Message-ID = %q, want %q", got.MessageID, want)
+	}
+	if len(got.To) != 1 || got.To[0] != job.To || got.Subject != job.Subject || got.Body != job.Body {
+		t.Errorf("got message to %v, subject %q, body %q; want %s, %q, %q", got.To, got.Subject, got.Body, job.To, job.Subject, job.Body)
+	}
+	taskstest.WaitFor(t, 5*time.Second, "Stats.Sent = 1", func() bool {
+		s, err := q.Stats(t.Context())
+		return err == nil && s.Sent == 1 && s.Queued == 0
+	})
+}
+
+func TestQueue_TwoInstancesSendEachJobOnce(t *testing.T) {
+	rdb := newRedis(t)
+	queue := uniqueQueue(t, rdb)
+	// A slow server keeps one instance's workers busy, so the other takes
+	// jobs too and the two really compete.
+	server := smtptest.NewServer(t, smtptest.Options{Delay: 20 * time.Millisecond})
+	log, _ := taskstest.NewLogger()
+	m := taskstest.SMTPMailer(t, server)
+	a := newQueue(t, rdb, testConfig(queue), m, log, true)
+	b := newQueue(t, rdb, testConfig(queue), m, log, true)
+
+	const n = 20
+	for range n {
+		// Both instances enqueue the same job: its ID dedupes the second.
+		job := taskstest.Job("alice@example.com")
+		taskstest.AddAndCommit(t, a, job)
+		taskstest.AddAndCommit(t, b, job)
+	}
+
+	server.WaitMessages(t, n, 10*time.Second)
+	time.Sleep(5 * testConfig(queue).PollInterval) // time for a duplicate to show up
+	msgs := server.Messages()
+	if len(msgs) != n {
+		t.Errorf("server got %d messages, want %d", len(msgs), n)
+	}
+	for _, msg := range msgs {
+		if c := server.Count(msg.MessageID); c != 1 {
+			t.Errorf("Message-ID %s sent %d times, want once", msg.MessageID, c)
+		}
+	}
+	statsA, _ := a.Stats(t.Context())
+	statsB, _ := b.Stats(t.Context())
+	if got := statsA.Sent + statsB.Sent; got != n {
+		t.Errorf("instances sent %d + %d emails, want %d in all", statsA.Sent, statsB.Sent, n)
+	}
+	t.Logf("instance a sent %d, instance b sent %d", statsA.Sent, statsB.Sent)
+}
+
+func TestQueue_FailingServerIsRetriedThenGivenUp(t *testing.T) {
+	rdb := newRedis(t)
+	queue := uniqueQueue(t, rdb)
+	server := smtptest.NewServer(t, smtptest.Options{Reject: func(smtptest.Message) error { return smtptest.TempFail }})
+	log, logs := taskstest.NewLogger()
+	cfg := testConfig(queue)
+	q := newQueue(t, rdb, cfg, taskstest.SMTPMailer(t, server), log, true)
+	job := taskstest.Job("alice@example.com")
+
+	taskstest.AddAndCommit(t, q, job)
+
+	taskstest.WaitFor(t, 10*time.Second, "a 'giving up' log line", func() bool { return len(logs.Lines(t, "giving up")) > 0 })
+	time.Sleep(5 * cfg.PollInterval) // time for an extra attempt to show up
+	if got, want := server.Attempts(), cfg.Tasks.MaxAttempts; got != want {
+		t.Errorf("server saw %d attempts, want %d", got, want)
+	}
+	line := logs.Lines(t, "giving up")[0]
+	if got := line["job_id"]; got != job.ID {
+		t.Errorf("log job_id = %v, want %q", got, job.ID)
+	}
+}
+
+func TestQueue_ReserveFailsWhenRedisIsDown(t *testing.T) {
+	// Nothing listens on port 1: the PING fails at once.
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
+	t.Cleanup(func() { _ = rdb.Close() })
+	log, _ := taskstest.NewLogger()
+	q := newQueue(t, rdb, testConfig("unused"), tasks.MailerFunc(nil), log, false)
+
+	err := tasks.NewBatch(q, "req-1").Add(t.Context(), taskstest.Job("alice@example.com"))
+	if !errors.Is(err, tasks.ErrBackendDown) || !tasks.TryLater(err) {
+		t.Errorf("Add error = %v, want ErrBackendDown, which TryLater accepts", err)
+	}
+}
+
+func TestQueue_EnqueueFailureIsLoggedAndCounted(t *testing.T) {
+	shared := newRedis(t)
+	queue := uniqueQueue(t, shared)
+	// The queue gets a client of its own, so the test can break it between
+	// the reservation and the commit, as a Redis outage would.
+	rdb := redis.NewClient(&redis.Options{Addr: shared.Options().Addr, DB: shared.Options().DB})
+	log, logs := taskstest.NewLogger()
+	q := newQueue(t, rdb, testConfig(queue), tasks.MailerFunc(nil), log, false)
+	job := taskstest.Job("alice@example.com")
+
+	b := tasks.NewBatch(q, "req-1")
+	if err := b.Add(t.Context(), job); err != nil {
+		t.Fatalf("Add: %v", err)
+	}
+	_ = rdb.Close()
+	if err := b.Commit(); err == nil {
+		t.Fatal("Commit succeeded on a closed Redis client, want an error")
+	}
+
+	lines := logs.Lines(t, "enqueue failed")
+	if len(lines) != 1 || lines[0]["job_id"] != job.ID || lines[0]["level"] != "ERROR" {
+		t.Errorf("log lines = %v, want one error naming job %s", lines, job.ID)
+	}
+	if s, _ := q.Stats(t.Context()); s.Dropped != 1 {
+		t.Errorf("Stats.Dropped = %d, want 1", s.Dropped)
+	}
+}
+
+func TestQueue_ShutdownWaitsForRunningJob(t *testing.T) {
+	rdb := newRedis(t)
+	queue := uniqueQueue(t, rdb)
+	server := smtptest.NewServer(t, smtptest.Options{Delay: 300 * time.Millisecond})
+	log, _ := taskstest.NewLogger()
+	q := newQueue(t, rdb, testConfig(queue), taskstest.SMTPMailer(t, server), log, true)
+
+	taskstest.AddAndCommit(t, q, taskstest.Job("alice@example.com"))
+	taskstest.WaitFor(t, 5*time.Second, "the server to see the message", func() bool { return server.Attempts() == 1 })
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if err := q.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+
+	if got := server.Len(); got != 1 {
+		t.Errorf("server got %d messages before Shutdown returned, want 1", got)
+	}
+	if err := tasks.NewBatch(q, "req-2").Add(t.Context(), taskstest.Job("alice@example.com")); !errors.Is(err, tasks.ErrClosed) {
+		t.Errorf("Add after Shutdown: error = %v, want ErrClosed", err)
+	}
+}
+
+func TestQueue_ShutdownDeadlineLeavesJobInRedis(t *testing.T) {
+	rdb := newRedis(t)
+	queue := uniqueQueue(t, rdb)
+	log, _ := taskstest.NewLogger()
+	started := make(chan struct{}, 1)
+	blocking := tasks.MailerFunc(func(ctx context.Context, _ tasks.Email) error {
+		started <- struct{}{}
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	first := newQueue(t, rdb, testConfig(queue), blocking, log, true)
+	job := taskstest.Job("alice@example.com")
+	taskstest.AddAndCommit(t, first, job)
+	<-started
+
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	if err := first.Shutdown(ctx); err == nil {
+		t.Fatal("Shutdown succeeded with a job running past its deadline, want an error")
+	}
+
+	// The interrupted job is back in Redis and another instance sends it.
+	server := smtptest.NewServer(t, smtptest.Options{})
+	newQueue(t, rdb, testConfig(queue), taskstest.SMTPMailer(t, server), log, true)
+	got := server.WaitMessages(t, 1, 10*time.Second)[0]
+	if want := job.ID + "@example.com"; got.MessageID != want {
+		t.Errorf("Message-ID = %q, want %q", got.MessageID, want)
+	}
+}
+
+func TestNew_InvalidConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  redisqueue.Config
+	}{
+		{"NegativeWorkers", redisqueue.Config{Tasks: tasks.Config{Workers: -1}}},
+		{"NegativePollInterval", redisqueue.Config{PollInterval: -time.Second}},
+		{"NegativeRetention", redisqueue.Config{Retention: -time.Second}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := redisqueue.New(nil, tt.cfg, nil, slog.New(slog.DiscardHandler)); err == nil {
+				t.Error("New succeeded, want an error")
+			}
+		})
+	}
+}

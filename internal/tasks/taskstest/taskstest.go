@@ -1,0 +1,106 @@
+// Package taskstest holds helpers for tests of package tasks, its backends
+// and the code that uses them: a log buffer to assert on, the batch
+// protocol in one call, and an SMTP mailer aimed at an smtptest server.
+package taskstest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"example.com/echotemplate/internal/mailer"
+	"example.com/echotemplate/internal/mailer/smtptest"
+	"example.com/echotemplate/internal/tasks"
+)
+
+// LogBuffer collects JSON log lines. Workers write while tests read, so it
+// is safe for concurrent use.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// NewLogger returns a debug-level JSON logger that writes into a LogBuffer.
+func NewLogger() (*slog.Logger, *LogBuffer) {
+	buf := &LogBuffer{}
+	return slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})), buf
+}
+
+// Write implements io.Writer.
+func (b *LogBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// Lines returns the records whose message contains msg, decoded.
+func (b *LogBuffer) Lines(t testing.TB, msg string) []map[string]any {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var found []map[string]any
+	for line := range strings.Lines(b.buf.String()) {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q is not JSON: %v", line, err)
+		}
+		if s, _ := rec["msg"].(string); strings.Contains(s, msg) {
+			found = append(found, rec)
+		}
+	}
+	return found
+}
+
+// AddAndCommit does for jobs what one successful request does: add them to
+// a new batch on q, then commit it.
+func AddAndCommit(t testing.TB, q tasks.Queue, jobs ...tasks.Job) {
+	t.Helper()
+	b := tasks.NewBatch(q, "req-test")
+	for _, job := range jobs {
+		if err := b.Add(context.Background(), job); err != nil {
+			t.Fatalf("Add: %v", err)
+		}
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatalf("Commit: %v", err)
+	}
+}
+
+// Job returns a valid job with a fresh ID, addressed to to.
+func Job(to string) tasks.Job {
+	return tasks.NewJob(tasks.Email{To: to, Subject: "Notification", Body: "Something happened."})
+}
+
+// SMTPMailer returns an SMTP mailer that sends to server as
+// noreply@example.com, so Message-IDs end in "@example.com".
+func SMTPMailer(t testing.TB, server *smtptest.Server) *mailer.SMTP {
+	t.Helper()
+	cfg, err := mailer.ParseSMTPURL(server.URL("", ""))
+	if err != nil {
+		t.Fatalf("ParseSMTPURL: %v", err)
+	}
+	cfg.From = "noreply@example.com"
+	cfg.TLSConfig = server.ClientTLSConfig()
+	m, err := mailer.NewSMTP(cfg)
+	if err != nil {
+		t.Fatalf("NewSMTP: %v", err)
+	}
+	return m
+}
+
+// WaitFor polls cond until it holds, or fails the test after timeout.
+func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
