@@ -30,6 +30,7 @@ type config struct {
 	AppEnv string
 
 	HTTPAddr          string
+	MetricsAddr       string
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
 	WriteTimeout      time.Duration
@@ -108,6 +109,7 @@ func (c *config) register(l *loader) *rawSettings {
 	l.fs.BoolVar(&c.Version, "version", false, "print the version and exit")
 	l.str(&c.AppEnv, "APP_ENV", "development", "development or production; production refuses unsafe defaults")
 	l.str(&c.HTTPAddr, "HTTP_ADDR", ":8080", "address the HTTP server listens on")
+	l.str(&c.MetricsAddr, "METRICS_ADDR", "", "serve /metrics on this address instead of HTTP_ADDR (default: on HTTP_ADDR)")
 	l.duration(&c.ReadHeaderTimeout, "HTTP_READ_HEADER_TIMEOUT", 5*time.Second, "time allowed to read request headers")
 	l.duration(&c.ReadTimeout, "HTTP_READ_TIMEOUT", 30*time.Second, "time allowed to read a whole request; upload routes extend it")
 	l.duration(&c.WriteTimeout, "HTTP_WRITE_TIMEOUT", 30*time.Second, "time allowed to write a response; download routes extend it")
@@ -181,6 +183,9 @@ func (c config) validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		return fmt.Errorf("HTTP_ADDR: %q is not host:port", c.HTTPAddr)
+	}
+	if _, _, err := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr != "" && err != nil {
+		return fmt.Errorf("METRICS_ADDR: %q is not host:port", c.MetricsAddr)
 	}
 	for name, d := range map[string]time.Duration{
 		"HTTP_READ_HEADER_TIMEOUT": c.ReadHeaderTimeout,

@@ -16,6 +16,7 @@ import (
 
 	"example.com/echotemplate/internal/handlers"
 	"example.com/echotemplate/internal/logging"
+	"example.com/echotemplate/internal/metrics"
 	"example.com/echotemplate/internal/static"
 	"example.com/echotemplate/internal/storage"
 	"example.com/echotemplate/internal/upload"
@@ -62,6 +63,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer closePage()
 
 	health := handlers.NewHealth(handlers.Check{Name: "storage", Func: store.Check})
+	m := metrics.New()
 	//nolint:contextcheck // Handlers use each request's own context.
 	e := handlers.NewServer(handlers.Config{
 		AllowOrigins:         cfg.CORSAllowOrigins,
@@ -74,6 +76,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		CookieBlockKey:       cfg.CookieBlockKey,
 		BodyLimit:            cfg.BodyLimit,
 		HeaderLimit:          cfg.MaxHeaderBytes,
+		MetricsOnOwnListener: cfg.MetricsAddr != "",
 		Upload: upload.Limits{
 			MaxBytes:       cfg.MaxUploadBytes,
 			MaxParts:       cfg.UploadMaxParts,
@@ -83,7 +86,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		UploadAllowedTypes: cfg.UploadAllowedTypes,
 		UploadPace:         handlers.Pace{MinBytesPerSec: cfg.UploadMinBytesPerSec, Window: cfg.TransferRateWindow, Timeout: cfg.UploadTimeout},
 		DownloadPace:       handlers.Pace{MinBytesPerSec: cfg.DownloadMinBytesPerSec, Window: cfg.TransferRateWindow, Timeout: cfg.DownloadTimeout},
-	}, handlers.Deps{Log: log, Health: health, Files: store, Static: page})
+	}, handlers.Deps{Log: log, Health: health, Files: store, Static: page, Metrics: m})
 
 	srv := &http.Server{
 		Handler:           e,
@@ -105,6 +108,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "env", cfg.AppEnv, "version", buildVersion())
 
+	// METRICS_ADDR keeps /metrics off the public port, on a listener of its own.
+	metricsSrv := &http.Server{Handler: m.Handler(), ReadHeaderTimeout: cfg.ReadHeaderTimeout}
+	if cfg.MetricsAddr != "" {
+		mln, err := lc.Listen(ctx, "tcp", cfg.MetricsAddr)
+		if err != nil {
+			_ = srv.Close()
+			return fmt.Errorf("listen on METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+		}
+		go func() { _ = metricsSrv.Serve(mln) }() // Ends with ErrServerClosed at shutdown.
+		log.Info("serving metrics", "addr", mln.Addr().String())
+	}
+
 	select {
 	case err := <-serveErr:
 		return fmt.Errorf("serve http: %w", err)
@@ -119,6 +134,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
 
+	_ = metricsSrv.Shutdown(shutdownCtx) // Scrapes are short; nothing to drain.
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		_ = srv.Close()
 		return fmt.Errorf("drain http: %w", err)

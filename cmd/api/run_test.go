@@ -163,3 +163,20 @@ func TestRunHelp(t *testing.T) {
 		}
 	}
 }
+
+func TestRunServesMetricsOnOwnListener(t *testing.T) {
+	addr, metricsAddr := freeAddr(t), freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-http-addr", addr, "-metrics-addr", metricsAddr},
+			env("STORAGE_DIR", t.TempDir()), io.Discard, io.Discard)
+	}()
+	waitStatus(t, "http://"+addr+"/healthz", http.StatusOK)
+	waitStatus(t, "http://"+metricsAddr+"/metrics", http.StatusOK)
+	waitStatus(t, "http://"+addr+"/metrics", http.StatusNotFound)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run = %v", err)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"example.com/echotemplate/internal/metrics"
 	"example.com/echotemplate/internal/mw"
 	"example.com/echotemplate/internal/storage"
 	"example.com/echotemplate/internal/upload"
@@ -42,6 +43,9 @@ type Config struct {
 	BodyLimit int64
 	// HeaderLimit caps the request line and headers; larger ones get 431.
 	HeaderLimit int
+	// MetricsOnOwnListener leaves /metrics off this server, for a service
+	// that serves it on METRICS_ADDR instead.
+	MetricsOnOwnListener bool
 	// Upload bounds each POST /upload request: body size, parts, part
 	// headers and plain fields. Zero fields take upload.DefaultLimits.
 	Upload upload.Limits
@@ -63,6 +67,9 @@ type Deps struct {
 	// Static serves the page at / and its assets at /static/ (a
 	// static.Handler). Optional: without it both answer 404.
 	Static http.Handler
+	// Metrics records every request. Optional: NewServer makes a private
+	// registry when it is nil.
+	Metrics *metrics.Metrics
 }
 
 // FileStore is where uploads go and downloads come from; *storage.Store
@@ -80,6 +87,9 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 // NewServer returns the service's whole HTTP surface.
 func NewServer(cfg Config, deps Deps) *echo.Echo {
+	if deps.Metrics == nil {
+		deps.Metrics = metrics.New()
+	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -93,6 +103,7 @@ func NewServer(cfg Config, deps Deps) *echo.Echo {
 	e.Use(
 		mw.ProcessTime(),
 		mw.RequestID(),
+		mw.Metrics(deps.Metrics),
 		mw.RequestLog(deps.Log),
 		mw.Recover(),
 		mw.HeaderLimit(cfg.HeaderLimit),

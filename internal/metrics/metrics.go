@@ -23,6 +23,7 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	inFlight prometheus.Gauge
+	uploaded prometheus.Counter
 }
 
 // New returns a registry holding the Go runtime and process collectors and
@@ -43,11 +44,15 @@ func New() *Metrics {
 			Namespace: namespace, Name: "http_requests_in_flight",
 			Help: "HTTP requests being answered now.",
 		}),
+		uploaded: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: namespace, Name: "upload_bytes_total",
+			Help: "Bytes of files stored by uploads that succeeded.",
+		}),
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.requests, m.duration, m.inFlight,
+		m.requests, m.duration, m.inFlight, m.uploaded,
 	)
 	return m
 }
@@ -69,6 +74,11 @@ func (m *Metrics) RequestDone(method, route string, status int, took time.Durati
 	m.inFlight.Dec()
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.duration.WithLabelValues(method, route).Observe(took.Seconds())
+}
+
+// Uploaded counts n bytes of files stored by a successful upload.
+func (m *Metrics) Uploaded(n int64) {
+	m.uploaded.Add(float64(n))
 }
 
 // GaugeFunc registers a gauge whose value read calls when scraped.
