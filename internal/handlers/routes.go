@@ -22,6 +22,10 @@ func addRoutes(e *echo.Echo, cfg Config, deps Deps, codec *securecookie.SecureCo
 	// Custom responses.
 	e.GET("/redirect", handleRedirect(cfg.RedirectURL, cfg.RedirectAllowedHosts))
 
+	// Background tasks: taskBatch sends the jobs a handler adds only after
+	// it answered successfully.
+	e.POST("/notify", handleNotify(), taskBatch(deps.Tasks))
+
 	// Operations.
 	e.GET("/healthz", deps.Health.handleLive())
 	e.GET("/readyz", deps.Health.handleReady(deps.Log))

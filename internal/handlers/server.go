@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"example.com/echotemplate/internal/mw"
+	"example.com/echotemplate/internal/tasks"
 )
 
 // Config holds the HTTP settings NewServer needs. cmd/api fills it from the
@@ -43,6 +44,10 @@ type Config struct {
 type Deps struct {
 	Log    *slog.Logger
 	Health *Health
+	// Tasks takes the background jobs that handlers add: a
+	// *tasks.Dispatcher or a *redisqueue.Queue. Required by POST /notify,
+	// which answers 500 without it.
+	Tasks tasks.Queue
 }
 
 // contentSecurityPolicy allows the page at / exactly what it uses: its own
@@ -81,7 +86,7 @@ func NewServer(cfg Config, deps Deps) *echo.Echo {
 			AllowOriginFunc:  allowOrigin(cfg.AllowOrigins),
 			AllowMethods:     []string{"GET", "POST", "HEAD", "OPTIONS"},
 			AllowHeaders:     []string{echo.HeaderContentType, echo.HeaderXRequestID},
-			ExposeHeaders:    []string{echo.HeaderXRequestID, mw.HeaderProcessTime, "X-Custom-Header", echo.HeaderLocation},
+			ExposeHeaders:    []string{echo.HeaderXRequestID, mw.HeaderProcessTime, "X-Custom-Header", echo.HeaderLocation, echo.HeaderRetryAfter},
 			AllowCredentials: cfg.AllowCredentials,
 			MaxAge:           600,
 		}),
