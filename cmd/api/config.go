@@ -14,7 +14,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"example.com/echotemplate/internal/logging"
+	"example.com/echotemplate/internal/mailer"
+	"example.com/echotemplate/internal/tasks"
 )
 
 // config is every setting of the service. Each one has a flag and an
@@ -51,6 +55,16 @@ type config struct {
 	CookieSecure   bool
 	CookieHashKey  []byte
 	CookieBlockKey []byte
+
+	// Tasks sets Workers, QueueSize, MaxAttempts and Timeout; the rest
+	// keep their defaults.
+	Tasks tasks.Config
+	// Redis selects the durable queue; nil keeps jobs in memory.
+	Redis *redis.Options
+	// SMTP selects a real mailer, with From set from MailFrom; nil writes
+	// emails to the log.
+	SMTP     *mailer.SMTPConfig
+	MailFrom string
 }
 
 // loadConfig reads flags from args with environment fallbacks from getenv,
@@ -82,6 +96,7 @@ func loadConfig(args []string, getenv func(string) string, usage io.Writer) (con
 type rawSettings struct {
 	maxHeader                                                int64
 	level, origins, proxies, allowedHosts, hashKey, blockKey string
+	redisURL, smtpURL                                        string
 }
 
 // register declares every setting with its variable, default and usage.
@@ -109,6 +124,13 @@ func (c *config) register(l *loader) *rawSettings {
 	l.boolean(&c.CookieSecure, "COOKIE_SECURE", false, "mark cookies Secure on plain HTTP too (behind a TLS proxy)")
 	l.secret(&r.hashKey, "COOKIE_HASH_KEY")
 	l.secret(&r.blockKey, "COOKIE_BLOCK_KEY")
+	l.integer(&c.Tasks.Workers, "TASK_WORKERS", tasks.DefaultConfig.Workers, "how many background jobs (emails) run at once")
+	l.integer(&c.Tasks.QueueSize, "TASK_QUEUE_SIZE", tasks.DefaultConfig.QueueSize, "how many jobs may wait in memory before POST /notify answers 503 (in-process queue only)")
+	l.integer(&c.Tasks.MaxAttempts, "TASK_MAX_ATTEMPTS", tasks.DefaultConfig.MaxAttempts, "how often a job is tried before it is given up")
+	l.duration(&c.Tasks.Timeout, "TASK_TIMEOUT", tasks.DefaultConfig.Timeout, "time one attempt of a job may take")
+	l.secret(&r.redisURL, "REDIS_URL")
+	l.secret(&r.smtpURL, "SMTP_URL")
+	l.str(&c.MailFrom, "MAIL_FROM", "noreply@localhost", "sender of the emails, such as \"Example <noreply@example.com>\"")
 	return &r
 }
 
@@ -128,7 +150,13 @@ func (c *config) resolve(r *rawSettings) error {
 	if c.RedirectAllowedHosts, err = parseRedirect(c.RedirectURL, r.allowedHosts); err != nil {
 		return err
 	}
-	c.CookieHashKey, c.CookieBlockKey, err = parseCookieKeys(r.hashKey, r.blockKey, c.AppEnv)
+	if c.CookieHashKey, c.CookieBlockKey, err = parseCookieKeys(r.hashKey, r.blockKey, c.AppEnv); err != nil {
+		return err
+	}
+	if c.Redis, err = parseRedisURL(r.redisURL); err != nil {
+		return fmt.Errorf("REDIS_URL: %w", err)
+	}
+	c.SMTP, err = parseMail(r.smtpURL, c.MailFrom)
 	return err
 }
 
@@ -153,6 +181,7 @@ func (c config) validate() error {
 		"HTTP_WRITE_TIMEOUT":       c.WriteTimeout,
 		"HTTP_IDLE_TIMEOUT":        c.IdleTimeout,
 		"SHUTDOWN_TIMEOUT":         c.ShutdownTimeout,
+		"TASK_TIMEOUT":             c.Tasks.Timeout,
 	} {
 		if d <= 0 {
 			return fmt.Errorf("%s: must be positive, got %s", name, d)
@@ -166,6 +195,19 @@ func (c config) validate() error {
 	}
 	if c.MaxHeaderBytes < 1<<10 {
 		return errors.New("MAX_HEADER_BYTES: must be at least 1KiB")
+	}
+	for _, n := range []struct {
+		name     string
+		got, max int
+	}{
+		{"TASK_WORKERS", c.Tasks.Workers, 1000},
+		// The in-process queue allocates its whole capacity at start.
+		{"TASK_QUEUE_SIZE", c.Tasks.QueueSize, 1_000_000},
+		{"TASK_MAX_ATTEMPTS", c.Tasks.MaxAttempts, 100},
+	} {
+		if n.got < 1 || n.got > n.max {
+			return fmt.Errorf("%s: must be between 1 and %d, got %d", n.name, n.max, n.got)
+		}
 	}
 	for _, o := range c.CORSAllowOrigins {
 		if o == "*" && c.CORSAllowCredentials {
@@ -255,6 +297,41 @@ func parseCookieKeys(hashB64, blockB64, env string) (hashKey, blockKey []byte, e
 	return hashKey, blockKey, nil
 }
 
+// parseRedisURL reads REDIS_URL, such as redis://:password@host:6379/0
+// (rediss:// for TLS). Empty means no Redis: nil. Errors never repeat the
+// URL, which may hold a password.
+func parseRedisURL(s string) (*redis.Options, error) {
+	if s == "" {
+		return nil, nil
+	}
+	opts, err := redis.ParseURL(s)
+	if err != nil {
+		// url.Error quotes the whole URL; its inner error names the fault only.
+		if urlErr := (*url.Error)(nil); errors.As(err, &urlErr) {
+			return nil, fmt.Errorf("not a URL such as redis://host:6379/0: %w", urlErr.Err)
+		}
+		return nil, err
+	}
+	return opts, nil
+}
+
+// parseMail checks MAIL_FROM and reads SMTP_URL into the SMTP mailer's
+// settings. No SMTP_URL means the log mailer: nil.
+func parseMail(smtpURL, from string) (*mailer.SMTPConfig, error) {
+	if _, err := mailer.ParseSender(from); err != nil {
+		return nil, fmt.Errorf("MAIL_FROM: %w", err)
+	}
+	if smtpURL == "" {
+		return nil, nil
+	}
+	sc, err := mailer.ParseSMTPURL(smtpURL) // its errors never repeat the URL
+	if err != nil {
+		return nil, fmt.Errorf("SMTP_URL: %w", err)
+	}
+	sc.From = from
+	return &sc, nil
+}
+
 func splitList(s string) []string {
 	var out []string
 	for _, p := range strings.Split(s, ",") {
@@ -305,6 +382,17 @@ func (l *loader) duration(p *time.Duration, env string, def time.Duration, usage
 			return fmt.Errorf("%q is not a duration such as 30s or 2m", s)
 		}
 		*p = d
+		return nil
+	})
+}
+
+func (l *loader) integer(p *int, env string, def int, usage string) {
+	l.parsed(env, strconv.Itoa(def), usage, func(s string) error {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", s)
+		}
+		*p = n
 		return nil
 	})
 }

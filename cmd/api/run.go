@@ -47,7 +47,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		log.Warn("COOKIE_HASH_KEY is not set: using a random key, so signed cookies end with this process")
 	}
 
-	health := handlers.NewHealth()
+	bg, err := startTasks(ctx, cfg, log)
+	if err != nil {
+		return fmt.Errorf("background tasks: %w", err)
+	}
+
+	health := handlers.NewHealth(bg.checks()...)
 	//nolint:contextcheck // Handlers use each request's own context.
 	e := handlers.NewServer(handlers.Config{
 		AllowOrigins:         cfg.CORSAllowOrigins,
@@ -60,7 +65,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		CookieBlockKey:       cfg.CookieBlockKey,
 		BodyLimit:            cfg.BodyLimit,
 		HeaderLimit:          cfg.MaxHeaderBytes,
-	}, handlers.Deps{Log: log, Health: health})
+	}, handlers.Deps{Log: log, Health: health, Tasks: bg.queue})
 
 	srv := &http.Server{
 		Handler:           e,
@@ -76,6 +81,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", cfg.HTTPAddr)
 	if err != nil {
+		_ = bg.shutdown(ctx) // nothing was queued: it returns at once
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
 	serveErr := make(chan error, 1)
@@ -84,24 +90,32 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	select {
 	case err := <-serveErr:
-		return fmt.Errorf("serve http: %w", err)
+		// No request is left to drain, but accepted jobs are.
+		drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+		defer cancel()
+		return errors.Join(fmt.Errorf("serve http: %w", err), bg.shutdown(drainCtx))
 	case <-ctx.Done():
 	}
 
 	// Shutdown, in order: stop looking ready, give load balancers a moment,
-	// then drain HTTP within the deadline.
+	// drain HTTP, then drain the task queue (which holds every job the
+	// drained requests committed) and close Redis. One deadline covers all.
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
 	health.StartShutdown()
 	time.Sleep(cfg.ShutdownDelay)
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
 
+	var httpErr error
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		_ = srv.Close()
-		return fmt.Errorf("drain http: %w", err)
+		httpErr = fmt.Errorf("drain http: %w", err)
+	} else if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
+		httpErr = fmt.Errorf("serve http: %w", err)
 	}
-	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve http: %w", err)
+	// Runs even when HTTP ran out of time, so the dropped jobs are logged.
+	if err := errors.Join(httpErr, bg.shutdown(shutdownCtx)); err != nil {
+		return err
 	}
 	log.Info("stopped")
 	return nil
