@@ -33,7 +33,7 @@ var quickTasks = tasks.Config{
 }
 
 // newTaskServer returns the whole HTTP surface with q as its task queue.
-func newTaskServer(t *testing.T, q tasks.Queue) *testServer {
+func newTaskServer(t testing.TB, q tasks.Queue) *testServer {
 	t.Helper()
 	var logs bytes.Buffer
 	log, err := logging.New(&logs, "json", slog.LevelDebug)
@@ -47,7 +47,7 @@ func newTaskServer(t *testing.T, q tasks.Queue) *testServer {
 // newDispatcher returns an in-process queue that sends through m and logs
 // to the returned buffer; start says whether its workers run. It is shut
 // down when the test ends.
-func newDispatcher(t *testing.T, cfg tasks.Config, m tasks.Mailer, start bool) (*tasks.Dispatcher, *taskstest.LogBuffer) {
+func newDispatcher(t testing.TB, cfg tasks.Config, m tasks.Mailer, start bool) (*tasks.Dispatcher, *taskstest.LogBuffer) {
 	t.Helper()
 	log, logs := taskstest.NewLogger()
 	d, err := tasks.NewDispatcher(cfg, m, log)
