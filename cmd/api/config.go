@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/url"
 	"strconv"
@@ -56,6 +57,21 @@ type config struct {
 	CookieHashKey  []byte
 	CookieBlockKey []byte
 
+	StorageDir               string
+	MaxUploadBytes           int64
+	UploadMaxParts           int
+	UploadMaxPartHeaderBytes int64
+	UploadMaxFieldBytes      int64
+	UploadAllowedTypes       []string
+	UploadMinBytesPerSec     int64
+	UploadTimeout            time.Duration
+	DownloadMinBytesPerSec   int64
+	DownloadTimeout          time.Duration
+	TransferRateWindow       time.Duration
+
+	StaticDir    string
+	StaticMaxAge time.Duration
+
 	// Tasks sets Workers, QueueSize, MaxAttempts and Timeout; the rest
 	// keep their defaults.
 	Tasks tasks.Config
@@ -96,6 +112,7 @@ func loadConfig(args []string, getenv func(string) string, usage io.Writer) (con
 type rawSettings struct {
 	maxHeader                                                int64
 	level, origins, proxies, allowedHosts, hashKey, blockKey string
+	allowedTypes                                             string
 	redisURL, smtpURL                                        string
 }
 
@@ -124,6 +141,19 @@ func (c *config) register(l *loader) *rawSettings {
 	l.boolean(&c.CookieSecure, "COOKIE_SECURE", false, "mark cookies Secure on plain HTTP too (behind a TLS proxy)")
 	l.secret(&r.hashKey, "COOKIE_HASH_KEY")
 	l.secret(&r.blockKey, "COOKIE_BLOCK_KEY")
+	l.str(&c.StorageDir, "STORAGE_DIR", "./data/uploads", "directory uploaded files are kept in, created at start; instances may share it")
+	l.size(&c.MaxUploadBytes, "MAX_UPLOAD_BYTES", 100<<20, "largest POST /upload body, multipart framing included; larger gets 413")
+	l.integer(&c.UploadMaxParts, "UPLOAD_MAX_PARTS", 16, "most parts (files and fields) in one upload")
+	l.size(&c.UploadMaxPartHeaderBytes, "UPLOAD_MAX_PART_HEADER_BYTES", 8<<10, "largest header of one multipart part")
+	l.size(&c.UploadMaxFieldBytes, "UPLOAD_MAX_FIELD_BYTES", 64<<10, "largest value of a plain (non-file) form field")
+	l.str(&r.allowedTypes, "UPLOAD_ALLOWED_TYPES", "", "comma-separated media types uploads may have, judged from their bytes, such as image/png or image/* (default: any)")
+	l.size(&c.UploadMinBytesPerSec, "UPLOAD_MIN_BYTES_PER_SEC", 32<<10, "slowest an upload may arrive, measured over TRANSFER_RATE_WINDOW")
+	l.duration(&c.UploadTimeout, "UPLOAD_TIMEOUT", time.Hour, "longest an upload may take, however fast it moves")
+	l.size(&c.DownloadMinBytesPerSec, "DOWNLOAD_MIN_BYTES_PER_SEC", 32<<10, "slowest a download may be read, measured over TRANSFER_RATE_WINDOW")
+	l.duration(&c.DownloadTimeout, "DOWNLOAD_TIMEOUT", time.Hour, "longest a download may take, however fast it moves")
+	l.duration(&c.TransferRateWindow, "TRANSFER_RATE_WINDOW", 15*time.Second, "how long an upload or download may stay below its minimum rate before it is cut off")
+	l.str(&c.StaticDir, "STATIC_DIR", "", "serve the page and /static/ from this directory, re-read on every request, instead of the files built in (for editing them live)")
+	l.duration(&c.StaticMaxAge, "STATIC_MAX_AGE", time.Hour, "how long browsers may reuse /static/ assets without asking (HTML is always revalidated)")
 	l.integer(&c.Tasks.Workers, "TASK_WORKERS", tasks.DefaultConfig.Workers, "how many background jobs (emails) run at once")
 	l.integer(&c.Tasks.QueueSize, "TASK_QUEUE_SIZE", tasks.DefaultConfig.QueueSize, "how many jobs may wait in memory before POST /notify answers 503 (in-process queue only)")
 	l.integer(&c.Tasks.MaxAttempts, "TASK_MAX_ATTEMPTS", tasks.DefaultConfig.MaxAttempts, "how often a job is tried before it is given up")
@@ -153,6 +183,9 @@ func (c *config) resolve(r *rawSettings) error {
 	if c.CookieHashKey, c.CookieBlockKey, err = parseCookieKeys(r.hashKey, r.blockKey, c.AppEnv); err != nil {
 		return err
 	}
+	if c.UploadAllowedTypes, err = parseMediaTypes(r.allowedTypes); err != nil {
+		return fmt.Errorf("UPLOAD_ALLOWED_TYPES: %w", err)
+	}
 	if c.Redis, err = parseRedisURL(r.redisURL); err != nil {
 		return fmt.Errorf("REDIS_URL: %w", err)
 	}
@@ -181,6 +214,10 @@ func (c config) validate() error {
 		"HTTP_WRITE_TIMEOUT":       c.WriteTimeout,
 		"HTTP_IDLE_TIMEOUT":        c.IdleTimeout,
 		"SHUTDOWN_TIMEOUT":         c.ShutdownTimeout,
+		"UPLOAD_TIMEOUT":           c.UploadTimeout,
+		"DOWNLOAD_TIMEOUT":         c.DownloadTimeout,
+		"TRANSFER_RATE_WINDOW":     c.TransferRateWindow,
+		"STATIC_MAX_AGE":           c.StaticMaxAge,
 		"TASK_TIMEOUT":             c.Tasks.Timeout,
 	} {
 		if d <= 0 {
@@ -195,6 +232,24 @@ func (c config) validate() error {
 	}
 	if c.MaxHeaderBytes < 1<<10 {
 		return errors.New("MAX_HEADER_BYTES: must be at least 1KiB")
+	}
+	for name, n := range map[string]int64{
+		"MAX_UPLOAD_BYTES":             c.MaxUploadBytes,
+		"UPLOAD_MAX_PARTS":             int64(c.UploadMaxParts),
+		"UPLOAD_MAX_PART_HEADER_BYTES": c.UploadMaxPartHeaderBytes,
+		"UPLOAD_MAX_FIELD_BYTES":       c.UploadMaxFieldBytes,
+		"UPLOAD_MIN_BYTES_PER_SEC":     c.UploadMinBytesPerSec,
+		"DOWNLOAD_MIN_BYTES_PER_SEC":   c.DownloadMinBytesPerSec,
+	} {
+		if n <= 0 {
+			return fmt.Errorf("%s: must be positive", name)
+		}
+	}
+	if c.UploadMaxPartHeaderBytes > 1<<20 {
+		return errors.New("UPLOAD_MAX_PART_HEADER_BYTES: must be at most 1MiB, as it is held in memory")
+	}
+	if c.StorageDir == "" {
+		return errors.New("STORAGE_DIR: must not be empty")
 	}
 	for _, n := range []struct {
 		name     string
@@ -295,6 +350,20 @@ func parseCookieKeys(hashB64, blockB64, env string) (hashKey, blockKey []byte, e
 		}
 	}
 	return hashKey, blockKey, nil
+}
+
+// parseMediaTypes reads a comma list of media types such as image/png or
+// a family such as image/*.
+func parseMediaTypes(s string) ([]string, error) {
+	var out []string
+	for _, t := range splitList(s) {
+		mediaType, _, err := mime.ParseMediaType(t)
+		if err != nil || !strings.Contains(mediaType, "/") {
+			return nil, fmt.Errorf("%q is not a media type such as image/png or image/*", t)
+		}
+		out = append(out, mediaType)
+	}
+	return out, nil
 }
 
 // parseRedisURL reads REDIS_URL, such as redis://:password@host:6379/0

@@ -37,6 +37,26 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if len(c.CookieHashKey) != 32 || len(c.TrustedProxies) != 0 {
 		t.Errorf("want a random 32-byte cookie key and no trusted proxies")
 	}
+	if c.StorageDir != "./data/uploads" || c.MaxUploadBytes != 100<<20 || c.UploadMaxParts != 16 ||
+		c.UploadAllowedTypes != nil || c.StaticDir != "" || c.StaticMaxAge != time.Hour ||
+		c.TransferRateWindow != 15*time.Second || c.UploadTimeout != time.Hour {
+		t.Errorf("file defaults = %+v", c)
+	}
+}
+
+func TestLoadConfigFiles(t *testing.T) {
+	c, err := loadConfig(nil, env("STORAGE_DIR", "/srv/uploads", "MAX_UPLOAD_BYTES", "1GiB", "UPLOAD_MAX_PARTS", "4",
+		"UPLOAD_ALLOWED_TYPES", "image/png, image/*", "UPLOAD_MIN_BYTES_PER_SEC", "1MiB", "TRANSFER_RATE_WINDOW", "5s"), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.StorageDir != "/srv/uploads" || c.MaxUploadBytes != 1<<30 || c.UploadMaxParts != 4 ||
+		c.UploadMinBytesPerSec != 1<<20 || c.TransferRateWindow != 5*time.Second {
+		t.Errorf("got %+v", c)
+	}
+	if got := strings.Join(c.UploadAllowedTypes, ","); got != "image/png,image/*" {
+		t.Errorf("allowed types = %s", got)
+	}
 }
 
 func TestLoadConfigSources(t *testing.T) {
@@ -87,6 +107,16 @@ func TestLoadConfigRejects(t *testing.T) {
 		{"ShortKey", nil, []string{"COOKIE_HASH_KEY", "c2hvcnQ="}, "COOKIE_HASH_KEY"},
 		{"BlockKey", nil, []string{"COOKIE_HASH_KEY", strings.Repeat("QUFB", 11), "COOKIE_BLOCK_KEY", "QUFB"}, "COOKIE_BLOCK_KEY"},
 		{"Env", nil, []string{"APP_ENV", "staging"}, "APP_ENV"},
+		{"UploadZero", nil, []string{"MAX_UPLOAD_BYTES", "0"}, "MAX_UPLOAD_BYTES"},
+		{"Parts", nil, []string{"UPLOAD_MAX_PARTS", "many"}, "UPLOAD_MAX_PARTS"},
+		{"PartsZero", nil, []string{"UPLOAD_MAX_PARTS", "0"}, "UPLOAD_MAX_PARTS"},
+		{"PartHeaderHuge", nil, []string{"UPLOAD_MAX_PART_HEADER_BYTES", "2MiB"}, "UPLOAD_MAX_PART_HEADER_BYTES"},
+		{"FieldZero", nil, []string{"UPLOAD_MAX_FIELD_BYTES", "0"}, "UPLOAD_MAX_FIELD_BYTES"},
+		{"AllowedType", nil, []string{"UPLOAD_ALLOWED_TYPES", "png"}, "UPLOAD_ALLOWED_TYPES"},
+		{"MinRate", nil, []string{"DOWNLOAD_MIN_BYTES_PER_SEC", "0"}, "DOWNLOAD_MIN_BYTES_PER_SEC"},
+		{"Window", nil, []string{"TRANSFER_RATE_WINDOW", "0s"}, "TRANSFER_RATE_WINDOW"},
+		{"UploadTimeout", nil, []string{"UPLOAD_TIMEOUT", "-1m"}, "UPLOAD_TIMEOUT"},
+		{"MaxAge", nil, []string{"STATIC_MAX_AGE", "forever"}, "STATIC_MAX_AGE"},
 		{"NoWorkers", nil, []string{"TASK_WORKERS", "0"}, "TASK_WORKERS"},
 		{"WorkersNotANumber", nil, []string{"TASK_WORKERS", "four"}, "TASK_WORKERS"},
 		{"HugeQueue", nil, []string{"TASK_QUEUE_SIZE", "1000000000"}, "TASK_QUEUE_SIZE"},

@@ -16,6 +16,10 @@ import (
 
 	"example.com/echotemplate/internal/handlers"
 	"example.com/echotemplate/internal/logging"
+	"example.com/echotemplate/internal/static"
+	"example.com/echotemplate/internal/storage"
+	"example.com/echotemplate/internal/upload"
+	"example.com/echotemplate/web"
 )
 
 // run starts the service and blocks until ctx is cancelled or SIGINT or
@@ -47,12 +51,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		log.Warn("COOKIE_HASH_KEY is not set: using a random key, so signed cookies end with this process")
 	}
 
+	store, err := storage.New(cfg.StorageDir, storage.Options{AllowedTypes: cfg.UploadAllowedTypes})
+	if err != nil {
+		return fmt.Errorf("open storage (STORAGE_DIR=%s): %w", cfg.StorageDir, err)
+	}
+	page, closePage, err := pageFiles(cfg.StaticDir, cfg.StaticMaxAge)
+	if err != nil {
+		return err
+	}
+	defer closePage()
+
 	bg, err := startTasks(ctx, cfg, log)
 	if err != nil {
 		return fmt.Errorf("background tasks: %w", err)
 	}
 
-	health := handlers.NewHealth(bg.checks()...)
+	checks := append([]handlers.Check{{Name: "storage", Func: store.Check}}, bg.checks()...)
+	health := handlers.NewHealth(checks...)
 	//nolint:contextcheck // Handlers use each request's own context.
 	e := handlers.NewServer(handlers.Config{
 		AllowOrigins:         cfg.CORSAllowOrigins,
@@ -65,7 +80,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		CookieBlockKey:       cfg.CookieBlockKey,
 		BodyLimit:            cfg.BodyLimit,
 		HeaderLimit:          cfg.MaxHeaderBytes,
-	}, handlers.Deps{Log: log, Health: health, Tasks: bg.queue})
+		Upload: upload.Limits{
+			MaxBytes:       cfg.MaxUploadBytes,
+			MaxParts:       cfg.UploadMaxParts,
+			MaxHeaderBytes: int(cfg.UploadMaxPartHeaderBytes),
+			MaxFieldBytes:  cfg.UploadMaxFieldBytes,
+		},
+		UploadAllowedTypes: cfg.UploadAllowedTypes,
+		UploadPace:         handlers.Pace{MinBytesPerSec: cfg.UploadMinBytesPerSec, Window: cfg.TransferRateWindow, Timeout: cfg.UploadTimeout},
+		DownloadPace:       handlers.Pace{MinBytesPerSec: cfg.DownloadMinBytesPerSec, Window: cfg.TransferRateWindow, Timeout: cfg.DownloadTimeout},
+	}, handlers.Deps{Log: log, Health: health, Files: store, Static: page, Tasks: bg.queue})
 
 	srv := &http.Server{
 		Handler:           e,
@@ -119,4 +143,28 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// pageFiles returns the handler for the page and its assets: the files
+// built into the binary, or those in dir (STATIC_DIR), read afresh on every
+// request so edits show at once. The returned func closes dir.
+func pageFiles(dir string, maxAge time.Duration) (*static.Handler, func(), error) {
+	if dir == "" {
+		h, err := static.New(web.Static(), static.Options{MaxAge: maxAge})
+		if err != nil {
+			return nil, nil, fmt.Errorf("load built-in static files: %w", err)
+		}
+		return h, func() {}, nil
+	}
+	// os.Root, unlike os.DirFS, refuses symbolic links out of the directory.
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("STATIC_DIR: %w", err)
+	}
+	h, err := static.New(root.FS(), static.Options{Live: true, MaxAge: maxAge})
+	if err != nil {
+		root.Close()
+		return nil, nil, fmt.Errorf("STATIC_DIR: %w", err)
+	}
+	return h, func() { root.Close() }, nil
 }

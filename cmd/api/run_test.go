@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -65,13 +67,22 @@ func TestRunServesAndShutsDownCleanly(t *testing.T) {
 	var stdout syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-http-addr", addr}, env("SHUTDOWN_DELAY", "300ms", "LOG_FORMAT", "text"), &stdout, io.Discard)
+		done <- run(ctx, []string{"-http-addr", addr}, env("SHUTDOWN_DELAY", "300ms", "LOG_FORMAT", "text", "STORAGE_DIR", t.TempDir()), &stdout, io.Discard)
 	}()
 
 	base := "http://" + addr
 	waitStatus(t, base+"/healthz", http.StatusOK)
 	waitStatus(t, base+"/readyz", http.StatusOK)
-	resp, err := http.Get(base + "/headers")
+	resp, err := http.Get(base + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(ready), `"storage":"ok"`) {
+		t.Errorf("readyz = %s, want the storage check", ready)
+	}
+	resp, err = http.Get(base + "/headers")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,9 +113,35 @@ func TestRunReportsBindError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	err = run(context.Background(), []string{"-http-addr", ln.Addr().String()}, env(), io.Discard, io.Discard)
+	err = run(context.Background(), []string{"-http-addr", ln.Addr().String()}, env("STORAGE_DIR", t.TempDir()), io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "listen on "+ln.Addr().String()) {
 		t.Errorf("run = %v, want a listen error naming the address", err)
+	}
+}
+
+// TestRunStopsOnUnusableDirs: a storage or static directory that cannot be
+// used stops the start, with a message naming the setting.
+func TestRunStopsOnUnusableDirs(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		env  []string
+		want string
+	}{
+		// A path below a regular file cannot be created, even by root.
+		{"StorageUnwritable", []string{"STORAGE_DIR", filepath.Join(file, "uploads")}, "STORAGE_DIR"},
+		{"StaticMissing", []string{"STORAGE_DIR", t.TempDir(), "STATIC_DIR", filepath.Join(file, "web")}, "STATIC_DIR"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := run(context.Background(), []string{"-http-addr", freeAddr(t)}, env(tt.env...), io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("run = %v, want an error naming %s", err, tt.want)
+			}
+		})
 	}
 }
 

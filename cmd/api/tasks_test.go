@@ -33,9 +33,8 @@ func startService(t *testing.T, pairs ...string) *runningService {
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
 	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-http-addr", addr}, env(append([]string{"LOG_FORMAT", "text"}, pairs...)...), logs, io.Discard)
-	}()
+	getenv := env(append([]string{"LOG_FORMAT", "text", "STORAGE_DIR", t.TempDir()}, pairs...)...)
+	go func() { done <- run(ctx, []string{"-http-addr", addr}, getenv, logs, io.Discard) }()
 	var stopped bool
 	var result error
 	stop := func() error {
@@ -141,7 +140,7 @@ func TestRunLogsDroppedNotifications(t *testing.T) {
 func TestRunRefusesUnreachableRedis(t *testing.T) {
 	closed := freeAddr(t) // nothing listens there any more
 	err := run(context.Background(), []string{"-http-addr", freeAddr(t)},
-		env("REDIS_URL", "redis://:s3cret@"+closed+"/0"), io.Discard, io.Discard)
+		env("REDIS_URL", "redis://:s3cret@"+closed+"/0", "STORAGE_DIR", t.TempDir()), io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "REDIS_URL") || strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("run = %v, want an error naming REDIS_URL without its password", err)
 	}

@@ -18,7 +18,8 @@ func TestHealthcheckFlag(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-http-addr", addr}, env(), io.Discard, io.Discard) }()
+	getenv := env("STORAGE_DIR", t.TempDir())
+	go func() { done <- run(ctx, []string{"-http-addr", addr}, getenv, io.Discard, io.Discard) }()
 	waitStatus(t, "http://"+addr+"/healthz", http.StatusOK)
 	if err := run(context.Background(), []string{"-healthcheck", "-http-addr", addr}, env(), io.Discard, io.Discard); err != nil {
 		t.Errorf("healthcheck against a running service = %v, want nil", err)

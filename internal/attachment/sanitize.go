@@ -62,10 +62,10 @@ func dropInvisible(r rune) rune {
 	return r
 }
 
-// truncate cuts name to at most max bytes without splitting a rune, keeping
-// a short extension so the file still opens with the right program.
-func truncate(name string, max int) string {
-	if len(name) <= max {
+// truncate cuts name to at most limit bytes without splitting a rune,
+// keeping a short extension so the file still opens with the right program.
+func truncate(name string, limit int) string {
+	if len(name) <= limit {
 		return name
 	}
 	ext := path.Ext(name)
@@ -73,7 +73,7 @@ func truncate(name string, max int) string {
 		ext = ""
 	}
 	stem := name[:len(name)-len(ext)]
-	return cutAtRune(stem, max-len(ext)) + ext
+	return cutAtRune(stem, limit-len(ext)) + ext
 }
 
 // cutAtRune returns the longest prefix of s that is at most n bytes and ends

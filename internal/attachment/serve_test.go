@@ -1,6 +1,7 @@
 package attachment
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -133,7 +134,7 @@ func readParts(t *testing.T, res *http.Response) []string {
 	mr := multipart.NewReader(res.Body, params["boundary"])
 	for {
 		p, err := mr.NextPart()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return parts
 		}
 		if err != nil {

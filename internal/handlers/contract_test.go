@@ -38,8 +38,9 @@ var specRouter = sync.OnceValues(func() (routers.Router, error) {
 	}
 	// Match any host: tests send requests to example.com.
 	doc.Servers = nil
-	// Page assets are checked for their status and type, not parsed.
-	for _, ct := range []string{"text/html", "text/css", "text/javascript", "image/png"} {
+	// Page assets and byte ranges are checked for their status and type,
+	// not parsed.
+	for _, ct := range []string{"text/html", "text/css", "text/javascript", "image/png", "multipart/byteranges"} {
 		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.FileBodyDecoder)
 	}
 	return gorillamux.NewRouter(doc)

@@ -22,6 +22,24 @@ func addRoutes(e *echo.Echo, cfg Config, deps Deps, codec *securecookie.SecureCo
 	// Custom responses.
 	e.GET("/redirect", handleRedirect(cfg.RedirectURL, cfg.RedirectAllowedHosts))
 
+	// Files: uploads, downloads, and the page with its assets.
+	e.POST("/upload", handleUpload(deps.Files, cfg.Upload, cfg.UploadAllowedTypes, cfg.UploadPace))
+	download := handleDownload(deps.Files, cfg.DownloadPace)
+	e.GET("/download/:id", download)
+	e.HEAD("/download/:id", download)
+	sample := handleDownloadSample(cfg.DownloadPace)
+	e.GET("/download", sample)
+	e.HEAD("/download", sample)
+	pageFiles := deps.Static
+	if pageFiles == nil {
+		pageFiles = http.NotFoundHandler()
+	}
+	page, assets := handleStatic(pageFiles, ""), handleStatic(pageFiles, "/static")
+	e.GET("/", page)
+	e.HEAD("/", page)
+	e.GET("/static/*", assets)
+	e.HEAD("/static/*", assets)
+
 	// Background tasks: taskBatch sends the jobs a handler adds only after
 	// it answered successfully.
 	e.POST("/notify", handleNotify(), taskBatch(deps.Tasks))

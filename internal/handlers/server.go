@@ -5,14 +5,19 @@
 package handlers
 
 import (
+	"context"
 	"log/slog"
 	"net"
+	"net/http"
+	"os"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
 	"example.com/echotemplate/internal/mw"
+	"example.com/echotemplate/internal/storage"
 	"example.com/echotemplate/internal/tasks"
+	"example.com/echotemplate/internal/upload"
 )
 
 // Config holds the HTTP settings NewServer needs. cmd/api fills it from the
@@ -38,16 +43,38 @@ type Config struct {
 	BodyLimit int64
 	// HeaderLimit caps the request line and headers; larger ones get 431.
 	HeaderLimit int
+	// Upload bounds each POST /upload request: body size, parts, part
+	// headers and plain fields. Zero fields take upload.DefaultLimits.
+	Upload upload.Limits
+	// UploadAllowedTypes is named in the 415 answer to a file of another
+	// type; the store is what enforces it.
+	UploadAllowedTypes []string
+	// UploadPace bounds how slowly an upload may arrive, DownloadPace how
+	// slowly a download may be read. Zero fields take DefaultPace.
+	UploadPace, DownloadPace Pace
 }
 
 // Deps are the long-lived parts the handlers use, built and owned by run.
 type Deps struct {
 	Log    *slog.Logger
 	Health *Health
+	// Files keeps uploads and serves downloads. Required by the file
+	// routes, which are the only ones that use it.
+	Files FileStore
+	// Static serves the page at / and its assets at /static/ (a
+	// static.Handler). Optional: without it both answer 404.
+	Static http.Handler
 	// Tasks takes the background jobs that handlers add: a
 	// *tasks.Dispatcher or a *redisqueue.Queue. Required by POST /notify,
 	// which answers 500 without it.
 	Tasks tasks.Queue
+}
+
+// FileStore is where uploads go and downloads come from; *storage.Store
+// satisfies it.
+type FileStore interface {
+	upload.Store
+	Open(ctx context.Context, id string) (*os.File, storage.Info, error)
 }
 
 // contentSecurityPolicy allows the page at / exactly what it uses: its own

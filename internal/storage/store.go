@@ -73,7 +73,7 @@ func New(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("storage: create directory: %w", err)
 	}
 	s := &Store{dir: dir, allowed: allowed}
-	if err := s.Check(context.Background()); err != nil {
+	if err := s.checkWritable(); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -85,6 +85,10 @@ func (s *Store) Check(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	return s.checkWritable()
+}
+
+func (s *Store) checkWritable() error {
 	name, err := s.writeTemp(func(f *os.File) error {
 		_, err := f.WriteString("ok")
 		return err

@@ -20,7 +20,7 @@ func (rc *Receiver) readParts(ctx context.Context, mr *multipart.Reader, body *h
 		body.arm(rc.limits.MaxHeaderBytes + delimiterAllowance)
 		part, err := mr.NextPart()
 		body.disarm()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {

@@ -108,6 +108,12 @@ func NewReceiver(store Store, limits Limits) *Receiver {
 	return &Receiver{store: store, limits: limits}
 }
 
+// Limits returns the limits the Receiver enforces, defaults filled in, for
+// messages that tell clients what they exceeded.
+func (rc *Receiver) Limits() Limits {
+	return rc.limits
+}
+
 // Receive reads the multipart/form-data body of r part by part and stores
 // every "file" part; at least one is required. It replaces r.Body with a
 // limited reader; w goes to http.MaxBytesReader, which, when w is net/http's

@@ -56,7 +56,9 @@ func multipartBody(t *testing.T, parts ...part) (body []byte, contentType string
 		if err != nil {
 			t.Fatal(err)
 		}
-		io.WriteString(pw, p.content)
+		if _, err := io.WriteString(pw, p.content); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
@@ -258,7 +260,9 @@ func TestReceiveLimit(t *testing.T) {
 			}
 			if tt.wantErr == nil {
 				for _, f := range got.res.Files {
-					store.Delete(context.Background(), f.ID)
+					if err := store.Delete(context.Background(), f.ID); err != nil {
+						t.Fatal(err)
+					}
 				}
 			}
 			if after := dirState(t, dir); !slices.Equal(after, before) {
@@ -399,7 +403,7 @@ func newServer(t *testing.T, rc *Receiver) (*httptest.Server, <-chan outcome) {
 			w.WriteHeader(http.StatusBadRequest)
 		default:
 			w.WriteHeader(http.StatusCreated)
-			io.WriteString(w, res.Files[0].SHA256)
+			_, _ = io.WriteString(w, res.Files[0].SHA256)
 		}
 	}))
 	t.Cleanup(srv.Close)
@@ -464,4 +468,13 @@ func readStored(t *testing.T, s *storage.Store, id string) string {
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+func TestLimitsFillsDefaults(t *testing.T) {
+	got := NewReceiver(nil, Limits{MaxParts: 3}).Limits()
+	want := DefaultLimits
+	want.MaxParts = 3
+	if got != want {
+		t.Errorf("Limits() = %+v, want %+v", got, want)
+	}
 }
