@@ -1,0 +1,130 @@
+package ws
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// Config holds the limits of a Hub. A zero field takes its default from
+// DefaultConfig, so Config{} is a working configuration.
+type Config struct {
+	// MaxMessageBytes is the largest message a client may send. A larger
+	// message closes that connection with 1009 (Message Too Big).
+	// Optional. Default 4096.
+	MaxMessageBytes int64
+
+	// WriteWait bounds every write to a client and the opening handshake.
+	// A client that accepts nothing for this long is disconnected.
+	// Optional. Default 10s.
+	WriteWait time.Duration
+
+	// PongWait is how long a connection may stay silent before it is
+	// considered dead. The hub pings every PongWait/2, so a healthy client
+	// always answers in time and a dead peer is dropped within PongWait.
+	// Optional. Default 60s.
+	PongWait time.Duration
+
+	// SendBuffer is how many messages may wait for one client. A chat client
+	// whose buffer is full is disconnected with 1013 (Try Again Later) rather
+	// than waited for, so no client can slow down the others.
+	// Optional. Default 64.
+	SendBuffer int
+
+	// MaxConnections caps the open WebSocket connections, echo and chat
+	// together. Connections beyond it get ErrTooManyConnections before the
+	// upgrade. Optional. Default 10000.
+	MaxConnections int
+
+	// MessageRate is how many messages per second one connection may send
+	// on average, with bursts of MessageBurst. A connection that sends
+	// faster is closed with 1008 (Policy Violation).
+	// Optional. Default 10 per second, bursts of 20.
+	MessageRate  float64
+	MessageBurst int
+
+	// AllowedOrigins lists the browser origins allowed to connect, each
+	// written scheme://host[:port] and matched exactly (a default port may
+	// be left out). Requests without an Origin header (curl, websocat) are
+	// always allowed: the check exists to stop other web sites from using a
+	// visitor's browser. Optional. Default: only the page's own host.
+	AllowedOrigins []string
+
+	// PublishTimeout bounds one publish to the Broker. When it fails the
+	// message is delivered to this hub's clients directly.
+	// Optional. Default 2s.
+	PublishTimeout time.Duration
+
+	// UpgradeError writes the response when the WebSocket handshake itself
+	// fails (for example a bad Sec-WebSocket-Key), so the HTTP layer can
+	// answer in its own format. Optional. Default: gorilla/websocket writes
+	// a plain-text error.
+	UpgradeError func(w http.ResponseWriter, r *http.Request, status int, reason error)
+}
+
+// DefaultConfig holds the defaults that NewHub fills into a zero Config field.
+var DefaultConfig = Config{
+	MaxMessageBytes: 4096,
+	WriteWait:       10 * time.Second,
+	PongWait:        60 * time.Second,
+	SendBuffer:      64,
+	MaxConnections:  10000,
+	MessageRate:     10,
+	MessageBurst:    20,
+	PublishTimeout:  2 * time.Second,
+}
+
+// withDefaults returns cfg with every zero field set from DefaultConfig and
+// reports the first field that is negative.
+func (cfg Config) withDefaults() (Config, error) {
+	d := DefaultConfig
+	if cfg.MaxMessageBytes == 0 {
+		cfg.MaxMessageBytes = d.MaxMessageBytes
+	}
+	if cfg.WriteWait == 0 {
+		cfg.WriteWait = d.WriteWait
+	}
+	if cfg.PongWait == 0 {
+		cfg.PongWait = d.PongWait
+	}
+	if cfg.SendBuffer == 0 {
+		cfg.SendBuffer = d.SendBuffer
+	}
+	if cfg.MaxConnections == 0 {
+		cfg.MaxConnections = d.MaxConnections
+	}
+	if cfg.MessageRate == 0 {
+		cfg.MessageRate = d.MessageRate
+	}
+	if cfg.MessageBurst == 0 {
+		cfg.MessageBurst = d.MessageBurst
+	}
+	if cfg.PublishTimeout == 0 {
+		cfg.PublishTimeout = d.PublishTimeout
+	}
+	for _, f := range []struct {
+		name     string
+		negative bool
+	}{
+		{"MaxMessageBytes", cfg.MaxMessageBytes < 0},
+		{"WriteWait", cfg.WriteWait < 0},
+		{"PongWait", cfg.PongWait < 0},
+		{"SendBuffer", cfg.SendBuffer < 0},
+		{"MaxConnections", cfg.MaxConnections < 0},
+		{"MessageRate", cfg.MessageRate < 0},
+		{"MessageBurst", cfg.MessageBurst < 0},
+		{"PublishTimeout", cfg.PublishTimeout < 0},
+	} {
+		if f.negative {
+			return Config{}, fmt.Errorf("ws: config: %s must not be negative", f.name)
+		}
+	}
+	return cfg, nil
+}
+
+// pingPeriod is how often the hub pings a client. It must be less than
+// PongWait so that the pong of a healthy client arrives before the read
+// deadline; half of PongWait leaves a busy client plenty of time to answer.
+func (cfg Config) pingPeriod() time.Duration {
+	return cfg.PongWait / 2
+}

@@ -1,0 +1,73 @@
+package ws
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// envelope is a chat message as it travels through the Broker. From and Seq
+// identify it, so a hub that delivered its own message directly while the
+// broker was down can drop the copy the broker may still bring back.
+type envelope struct {
+	From string `json:"from"` // id of the publishing hub
+	Seq  uint64 `json:"seq"`  // per-hub sequence number, from 1
+	Text string `json:"text"` // the line clients receive
+}
+
+func (e envelope) encode() []byte {
+	b, err := json.Marshal(e)
+	if err != nil {
+		// A struct of two strings and an integer always marshals.
+		panic(fmt.Sprintf("ws: encode envelope: %v", err))
+	}
+	return b
+}
+
+func decodeEnvelope(msg []byte) (envelope, error) {
+	var e envelope
+	if err := json.Unmarshal(msg, &e); err != nil {
+		return envelope{}, fmt.Errorf("ws: decode envelope: %w", err)
+	}
+	return e, nil
+}
+
+// seenWindow remembers which of a hub's own sequence numbers were delivered,
+// so each of its messages reaches its clients at most once even when it
+// arrives both directly and through the broker. It keeps the newest
+// seenWindowSize numbers; an older number is treated as already delivered,
+// because a message that late is not worth showing. Only the hub goroutine
+// uses it.
+type seenWindow struct {
+	newest uint64
+	seen   map[uint64]struct{}
+}
+
+const seenWindowSize = 1024
+
+// firstTime reports whether seq is delivered for the first time and
+// remembers it.
+func (w *seenWindow) firstTime(seq uint64) bool {
+	if w.newest > seenWindowSize && seq <= w.newest-seenWindowSize {
+		return false
+	}
+	if _, ok := w.seen[seq]; ok {
+		return false
+	}
+	if w.seen == nil {
+		w.seen = make(map[uint64]struct{})
+	}
+	w.seen[seq] = struct{}{}
+	if seq > w.newest {
+		w.newest = seq
+	}
+	// Forget numbers that fell out of the window, in batches so the cost per
+	// message stays constant.
+	if len(w.seen) >= 2*seenWindowSize {
+		for s := range w.seen {
+			if s+seenWindowSize <= w.newest {
+				delete(w.seen, s)
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,47 @@
+package ws
+
+import "testing"
+
+func TestEnvelopeRoundTrip(t *testing.T) {
+	want := envelope{From: "hub-a", Seq: 42, Text: `Alice said: "hi" <b>`}
+	got, err := decodeEnvelope(want.encode())
+	if err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	if got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	if _, err := decodeEnvelope([]byte("not json")); err == nil {
+		t.Error("decoding garbage succeeded, want an error")
+	}
+}
+
+func TestSeenWindow(t *testing.T) {
+	var w seenWindow
+	steps := []struct {
+		seq  uint64
+		want bool
+	}{
+		{1, true},
+		{3, true},
+		{1, false}, // a second copy
+		{2, true},  // late but within the window
+		{3, false},
+		{2000, true},
+		{900, false}, // older than the window: treated as seen
+		{977, true},  // the oldest number still in the window
+	}
+	for _, s := range steps {
+		if got := w.firstTime(s.seq); got != s.want {
+			t.Errorf("firstTime(%d) = %v, want %v", s.seq, got, s.want)
+		}
+	}
+
+	// The set stays bounded however many numbers go through it.
+	for seq := uint64(2001); seq < 100_000; seq++ {
+		w.firstTime(seq)
+	}
+	if got := len(w.seen); got > 2*seenWindowSize {
+		t.Errorf("window holds %d numbers, want at most %d", got, 2*seenWindowSize)
+	}
+}
