@@ -62,7 +62,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer closePage()
 
-	health := handlers.NewHealth(handlers.Check{Name: "storage", Func: store.Check})
+	bg, err := startTasks(ctx, cfg, log)
+	if err != nil {
+		return fmt.Errorf("background tasks: %w", err)
+	}
+
+	checks := append([]handlers.Check{{Name: "storage", Func: store.Check}}, bg.checks()...)
+	health := handlers.NewHealth(checks...)
 	m := metrics.New()
 	//nolint:contextcheck // Handlers use each request's own context.
 	e := handlers.NewServer(handlers.Config{
@@ -86,7 +92,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		UploadAllowedTypes: cfg.UploadAllowedTypes,
 		UploadPace:         handlers.Pace{MinBytesPerSec: cfg.UploadMinBytesPerSec, Window: cfg.TransferRateWindow, Timeout: cfg.UploadTimeout},
 		DownloadPace:       handlers.Pace{MinBytesPerSec: cfg.DownloadMinBytesPerSec, Window: cfg.TransferRateWindow, Timeout: cfg.DownloadTimeout},
-	}, handlers.Deps{Log: log, Health: health, Files: store, Static: page, Metrics: m})
+	}, handlers.Deps{Log: log, Health: health, Files: store, Static: page, Tasks: bg.queue, Metrics: m})
 
 	srv := &http.Server{
 		Handler:           e,
@@ -102,6 +108,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", cfg.HTTPAddr)
 	if err != nil {
+		_ = bg.shutdown(ctx) // nothing was queued: it returns at once
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
 	serveErr := make(chan error, 1)
@@ -122,12 +129,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	select {
 	case err := <-serveErr:
-		return fmt.Errorf("serve http: %w", err)
+		// No request is left to drain, but accepted jobs are.
+		drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+		defer cancel()
+		return errors.Join(fmt.Errorf("serve http: %w", err), bg.shutdown(drainCtx))
 	case <-ctx.Done():
 	}
 
 	// Shutdown, in order: stop looking ready, give load balancers a moment,
-	// then drain HTTP within the deadline.
+	// drain HTTP, then drain the task queue (which holds every job the
+	// drained requests committed) and close Redis. One deadline covers all.
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
 	health.StartShutdown()
 	time.Sleep(cfg.ShutdownDelay)
@@ -135,12 +146,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer cancel()
 
 	_ = metricsSrv.Shutdown(shutdownCtx) // Scrapes are short; nothing to drain.
+	var httpErr error
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		_ = srv.Close()
-		return fmt.Errorf("drain http: %w", err)
+		httpErr = fmt.Errorf("drain http: %w", err)
+	} else if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
+		httpErr = fmt.Errorf("serve http: %w", err)
 	}
-	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve http: %w", err)
+	// Runs even when HTTP ran out of time, so the dropped jobs are logged.
+	if err := errors.Join(httpErr, bg.shutdown(shutdownCtx)); err != nil {
+		return err
 	}
 	log.Info("stopped")
 	return nil
