@@ -2,7 +2,7 @@
 # A static binary on distroless: no shell, no package manager, non-root.
 # Build: make docker (or docker build --build-arg VERSION=$(git describe) .)
 
-FROM golang:1.26-bookworm AS build
+FROM golang:1.27-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download

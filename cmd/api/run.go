@@ -52,6 +52,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		log.Warn("COOKIE_HASH_KEY is not set: using a random key, so signed cookies end with this process")
 	}
 
+	// Claim the ports first, so a port in use stops the start before
+	// anything else runs. srv.Serve closes them at shutdown; the deferred
+	// closes cover the early returns.
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	defer ln.Close()
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = lc.Listen(ctx, "tcp", cfg.MetricsAddr); err != nil {
+			return fmt.Errorf("listen on METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+		}
+		defer metricsLn.Close()
+	}
+
 	store, err := storage.New(cfg.StorageDir, storage.Options{AllowedTypes: cfg.UploadAllowedTypes})
 	if err != nil {
 		return fmt.Errorf("open storage (STORAGE_DIR=%s): %w", cfg.StorageDir, err)
@@ -70,29 +87,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	checks := append([]handlers.Check{{Name: "storage", Func: store.Check}}, bg.checks()...)
 	health := handlers.NewHealth(checks...)
 	m := metrics.New()
+	taskMetrics(m, bg.queue, log)
 	//nolint:contextcheck // Handlers use each request's own context.
-	e := handlers.NewServer(handlers.Config{
-		AllowOrigins:         cfg.CORSAllowOrigins,
-		AllowCredentials:     cfg.CORSAllowCredentials,
-		TrustedProxies:       cfg.TrustedProxies,
-		RedirectURL:          cfg.RedirectURL,
-		RedirectAllowedHosts: cfg.RedirectAllowedHosts,
-		CookieSecure:         cfg.CookieSecure,
-		CookieHashKey:        cfg.CookieHashKey,
-		CookieBlockKey:       cfg.CookieBlockKey,
-		BodyLimit:            cfg.BodyLimit,
-		HeaderLimit:          cfg.MaxHeaderBytes,
-		MetricsOnOwnListener: cfg.MetricsAddr != "",
-		Upload: upload.Limits{
-			MaxBytes:       cfg.MaxUploadBytes,
-			MaxParts:       cfg.UploadMaxParts,
-			MaxHeaderBytes: int(cfg.UploadMaxPartHeaderBytes),
-			MaxFieldBytes:  cfg.UploadMaxFieldBytes,
-		},
-		UploadAllowedTypes: cfg.UploadAllowedTypes,
-		UploadPace:         handlers.Pace{MinBytesPerSec: cfg.UploadMinBytesPerSec, Window: cfg.TransferRateWindow, Timeout: cfg.UploadTimeout},
-		DownloadPace:       handlers.Pace{MinBytesPerSec: cfg.DownloadMinBytesPerSec, Window: cfg.TransferRateWindow, Timeout: cfg.DownloadTimeout},
-	}, handlers.Deps{Log: log, Health: health, Files: store, Static: page, Tasks: bg.queue, Metrics: m})
+	e := handlers.NewServer(serverConfig(cfg), handlers.Deps{
+		Log: log, Health: health, Files: store, Static: page, Tasks: bg.queue, Metrics: m,
+	})
 
 	srv := &http.Server{
 		Handler:           e,
@@ -105,26 +104,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxHeaderBytes: 2 * cfg.MaxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", cfg.HTTPAddr)
-	if err != nil {
-		_ = bg.shutdown(ctx) // nothing was queued: it returns at once
-		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
-	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "env", cfg.AppEnv, "version", buildVersion())
 
-	// METRICS_ADDR keeps /metrics off the public port, on a listener of its own.
 	metricsSrv := &http.Server{Handler: m.Handler(), ReadHeaderTimeout: cfg.ReadHeaderTimeout}
-	if cfg.MetricsAddr != "" {
-		mln, err := lc.Listen(ctx, "tcp", cfg.MetricsAddr)
-		if err != nil {
-			_ = srv.Close()
-			return fmt.Errorf("listen on METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
-		}
-		go func() { _ = metricsSrv.Serve(mln) }() // Ends with ErrServerClosed at shutdown.
-		log.Info("serving metrics", "addr", mln.Addr().String())
+	if metricsLn != nil {
+		go func() { _ = metricsSrv.Serve(metricsLn) }() // Ends with ErrServerClosed at shutdown.
+		log.Info("serving metrics", "addr", metricsLn.Addr().String())
 	}
 
 	select {
@@ -183,4 +170,30 @@ func pageFiles(dir string, maxAge time.Duration) (*static.Handler, func(), error
 		return nil, nil, fmt.Errorf("STATIC_DIR: %w", err)
 	}
 	return h, func() { root.Close() }, nil
+}
+
+// serverConfig maps the service's settings onto the HTTP layer's.
+func serverConfig(cfg config) handlers.Config {
+	return handlers.Config{
+		AllowOrigins:         cfg.CORSAllowOrigins,
+		AllowCredentials:     cfg.CORSAllowCredentials,
+		TrustedProxies:       cfg.TrustedProxies,
+		RedirectURL:          cfg.RedirectURL,
+		RedirectAllowedHosts: cfg.RedirectAllowedHosts,
+		CookieSecure:         cfg.CookieSecure,
+		CookieHashKey:        cfg.CookieHashKey,
+		CookieBlockKey:       cfg.CookieBlockKey,
+		BodyLimit:            cfg.BodyLimit,
+		HeaderLimit:          cfg.MaxHeaderBytes,
+		MetricsOnOwnListener: cfg.MetricsAddr != "",
+		Upload: upload.Limits{
+			MaxBytes:       cfg.MaxUploadBytes,
+			MaxParts:       cfg.UploadMaxParts,
+			MaxHeaderBytes: int(cfg.UploadMaxPartHeaderBytes),
+			MaxFieldBytes:  cfg.UploadMaxFieldBytes,
+		},
+		UploadAllowedTypes: cfg.UploadAllowedTypes,
+		UploadPace:         handlers.Pace{MinBytesPerSec: cfg.UploadMinBytesPerSec, Window: cfg.TransferRateWindow, Timeout: cfg.UploadTimeout},
+		DownloadPace:       handlers.Pace{MinBytesPerSec: cfg.DownloadMinBytesPerSec, Window: cfg.TransferRateWindow, Timeout: cfg.DownloadTimeout},
+	}
 }

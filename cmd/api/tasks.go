@@ -26,6 +26,7 @@ type taskQueue interface {
 	tasks.Queue
 	Start() error
 	Shutdown(ctx context.Context) error
+	Stats(ctx context.Context) (tasks.Stats, error)
 }
 
 // backgroundTasks is the running task queue with the Redis client under it,

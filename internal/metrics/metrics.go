@@ -81,13 +81,35 @@ func (m *Metrics) Uploaded(n int64) {
 	m.uploaded.Add(float64(n))
 }
 
-// GaugeFunc registers a gauge whose value read calls when scraped.
-func (m *Metrics) GaugeFunc(name, help string, read func() float64) {
-	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: namespace, Name: name, Help: help}, read))
+// Stat is one figure a source reports when scraped.
+type Stat struct {
+	Name, Help string
+	// Counter marks a figure that only goes up; others are gauges.
+	Counter bool
+	Value   float64
 }
 
-// CounterFunc registers a counter whose value read calls when scraped;
-// read must never go down.
-func (m *Metrics) CounterFunc(name, help string, read func() float64) {
-	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: namespace, Name: name, Help: help}, read))
+// AddSource registers read, which is called once per scrape and returns the
+// figures to expose, each prefixed with the service's namespace. A source
+// must return the same names every time. One call per scrape lets a source
+// take its figures from one consistent snapshot.
+func (m *Metrics) AddSource(read func() []Stat) {
+	m.reg.MustRegister(source(read))
+}
+
+// source is an unchecked collector: it describes nothing up front, since its
+// figures are known only when read.
+type source func() []Stat
+
+func (s source) Describe(chan<- *prometheus.Desc) {}
+
+func (s source) Collect(ch chan<- prometheus.Metric) {
+	for _, st := range s() {
+		kind := prometheus.GaugeValue
+		if st.Counter {
+			kind = prometheus.CounterValue
+		}
+		desc := prometheus.NewDesc(prometheus.BuildFQName(namespace, "", st.Name), st.Help, nil, nil)
+		ch <- prometheus.MustNewConstMetric(desc, kind, st.Value)
+	}
 }

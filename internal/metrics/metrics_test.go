@@ -26,8 +26,12 @@ func TestMetrics(t *testing.T) {
 	m.RequestStarted()
 	m.RequestDone("GET", "/download/:id", 200, 3*time.Millisecond)
 	depth := 7.0
-	m.GaugeFunc("tasks_queue_depth", "Jobs waiting.", func() float64 { return depth })
-	m.CounterFunc("ws_dropped_total", "Slow clients dropped.", func() float64 { return 2 })
+	m.AddSource(func() []Stat {
+		return []Stat{
+			{Name: "tasks_queue_depth", Help: "Jobs waiting.", Value: depth},
+			{Name: "ws_dropped_total", Help: "Slow clients dropped.", Counter: true, Value: 2},
+		}
+	})
 
 	out := scrape(t, m)
 	for _, want := range []string{
@@ -36,6 +40,7 @@ func TestMetrics(t *testing.T) {
 		`app_http_requests_in_flight 1`,
 		`app_tasks_queue_depth 7`,
 		`app_ws_dropped_total 2`,
+		`# TYPE app_ws_dropped_total counter`,
 		`go_goroutines`,
 		`process_resident_memory_bytes`,
 	} {

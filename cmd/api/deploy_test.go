@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"flag"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/compose-spec/compose-go/v2/cli"
@@ -77,4 +79,63 @@ func mountsVolume(svc types.ServiceConfig, name string) bool {
 		}
 	}
 	return false
+}
+
+// TestDockerfile checks what the image promises: a static build, a
+// non-root distroless runtime, a health check that needs no shell, and
+// only settings the service reads. (hadolint, the usual linter, is not
+// packaged for Debian; this covers the rules that matter here.)
+func TestDockerfile(t *testing.T) {
+	b, err := os.ReadFile("../../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &loader{fs: flag.NewFlagSet("api", flag.ContinueOnError), getenv: env()}
+	var c config
+	c.register(l)
+
+	var stages, runtime []string // instructions of all stages, and of the last
+	for _, line := range strings.Split(strings.ReplaceAll(string(b), "\\\n", " "), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if strings.HasPrefix(line, "FROM ") {
+			runtime = nil
+		}
+		stages = append(stages, line)
+		runtime = append(runtime, line)
+	}
+	has := func(lines []string, prefix, part string) bool {
+		return slices.ContainsFunc(lines, func(l string) bool {
+			return strings.HasPrefix(l, prefix) && strings.Contains(l, part)
+		})
+	}
+	checks := []struct {
+		ok   bool
+		want string
+	}{
+		{has(stages, "RUN ", "CGO_ENABLED=0"), "a static build (CGO_ENABLED=0)"},
+		{has(runtime, "FROM ", "distroless/static"), "a distroless static runtime image"},
+		{has(runtime, "USER ", "65532"), "a non-root USER in the runtime stage"},
+		{has(runtime, "HEALTHCHECK ", `CMD ["/usr/local/bin/api", "-healthcheck"]`), "an exec-form HEALTHCHECK calling api -healthcheck"},
+		{has(runtime, "ENTRYPOINT ", `["/usr/local/bin/api"]`), "an exec-form ENTRYPOINT"},
+		{!has(stages, "FROM ", ":latest"), "pinned base image tags"},
+	}
+	for _, c := range checks {
+		if !c.ok {
+			t.Errorf("Dockerfile lacks %s", c.want)
+		}
+	}
+	for _, line := range runtime {
+		if !strings.HasPrefix(line, "ENV ") {
+			continue
+		}
+		for _, kv := range strings.Fields(strings.TrimPrefix(line, "ENV ")) {
+			key, _, _ := strings.Cut(kv, "=")
+			if !slices.Contains(l.names, key) {
+				t.Errorf("Dockerfile sets %s, which the service does not read", key)
+			}
+		}
+	}
 }
