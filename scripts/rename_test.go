@@ -52,7 +52,8 @@ func run(t *testing.T, dir string, name string, args ...string) string {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
-	if err != nil && !(name == "git" && args[0] == "grep") { // git grep exits 1 when nothing matches.
+	gitGrep := name == "git" && args[0] == "grep" // It exits 1 when nothing matches.
+	if err != nil && !gitGrep {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
 	return string(out)

@@ -13,12 +13,13 @@ import (
 // with Redis it is a round trip.
 const statsTimeout = 2 * time.Second
 
-// taskMetrics exposes the task queue's figures, read once per scrape.
-func taskMetrics(m *metrics.Metrics, q interface {
+// taskMetrics exposes the task queue's figures, read once per scrape. Reads
+// stop with ctx: once the service shuts down, so do they.
+func taskMetrics(ctx context.Context, m *metrics.Metrics, q interface {
 	Stats(context.Context) (tasks.Stats, error)
 }, log *slog.Logger) {
 	m.AddSource(func() []metrics.Stat {
-		ctx, cancel := context.WithTimeout(context.Background(), statsTimeout)
+		ctx, cancel := context.WithTimeout(ctx, statsTimeout)
 		defer cancel()
 		s, err := q.Stats(ctx)
 		if err != nil {

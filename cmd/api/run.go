@@ -87,7 +87,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	checks := append([]handlers.Check{{Name: "storage", Func: store.Check}}, bg.checks()...)
 	health := handlers.NewHealth(checks...)
 	m := metrics.New()
-	taskMetrics(m, bg.queue, log)
+	taskMetrics(ctx, m, bg.queue, log)
 	//nolint:contextcheck // Handlers use each request's own context.
 	e := handlers.NewServer(serverConfig(cfg), handlers.Deps{
 		Log: log, Health: health, Files: store, Static: page, Tasks: bg.queue, Metrics: m,
