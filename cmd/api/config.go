@@ -46,6 +46,8 @@ type config struct {
 
 	LogLevel  slog.Level
 	LogFormat string
+	// LogFlushInterval batches log lines; 0 writes each line at once.
+	LogFlushInterval time.Duration
 
 	CORSAllowOrigins     []string
 	CORSAllowCredentials bool
@@ -135,6 +137,7 @@ func (c *config) register(l *loader) *rawSettings {
 	l.duration(&c.ShutdownDelay, "SHUTDOWN_DELAY", 0, "time /readyz answers 503 before the server stops accepting, for load balancers to notice")
 	l.str(&r.level, "LOG_LEVEL", "info", "debug, info, warn or error")
 	l.str(&c.LogFormat, "LOG_FORMAT", "json", "json or text")
+	l.duration(&c.LogFlushInterval, "LOG_FLUSH_INTERVAL", 100*time.Millisecond, "write log lines in batches this often (0: each line at once); a killed process loses at most this much")
 	l.str(&r.origins, "CORS_ALLOW_ORIGINS", "", "comma-separated origins allowed by CORS and WebSockets (default: this service's localhost origins)")
 	l.boolean(&c.CORSAllowCredentials, "CORS_ALLOW_CREDENTIALS", false, "let allowed origins send cookies cross-site")
 	l.str(&r.proxies, "TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed (default: none)")
@@ -228,6 +231,9 @@ func (c config) validate() error {
 		if d <= 0 {
 			return fmt.Errorf("%s: must be positive, got %s", name, d)
 		}
+	}
+	if c.LogFlushInterval < 0 {
+		return fmt.Errorf("LOG_FLUSH_INTERVAL: must not be negative, got %s", c.LogFlushInterval)
 	}
 	if c.ShutdownDelay < 0 {
 		return fmt.Errorf("SHUTDOWN_DELAY: must not be negative, got %s", c.ShutdownDelay)

@@ -44,7 +44,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case cfg.Healthcheck:
 		return healthcheck(ctx, cfg.HTTPAddr)
 	}
-	log, err := logging.New(stdout, cfg.LogFormat, cfg.LogLevel)
+	logOut := stdout
+	if cfg.LogFlushInterval > 0 {
+		fw := logging.NewFlushWriter(stdout, cfg.LogFlushInterval)
+		defer fw.Close() // Last, so the final lines are written out.
+		logOut = fw
+	}
+	log, err := logging.New(logOut, cfg.LogFormat, cfg.LogLevel)
 	if err != nil {
 		return fmt.Errorf("logger: %w", err)
 	}

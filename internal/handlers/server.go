@@ -112,13 +112,14 @@ func NewServer(cfg Config, deps Deps) *echo.Echo {
 		mw.RequestLog(deps.Log),
 		mw.Recover(),
 		mw.HeaderLimit(cfg.HeaderLimit),
-		middleware.SecureWithConfig(middleware.SecureConfig{
-			XSSProtection:         "", // Obsolete, and harmful in old browsers; the CSP replaces it.
-			ContentTypeNosniff:    "nosniff",
-			XFrameOptions:         "DENY",
-			HSTSMaxAge:            31536000, // Sent on TLS requests only.
-			ContentSecurityPolicy: contentSecurityPolicy,
-			ReferrerPolicy:        "strict-origin-when-cross-origin",
+		mw.SecureHeaders(mw.SecureHeadersConfig{
+			Headers: map[string]string{
+				"X-Content-Type-Options":  "nosniff",
+				"X-Frame-Options":         "DENY",
+				"Referrer-Policy":         "strict-origin-when-cross-origin",
+				"Content-Security-Policy": contentSecurityPolicy,
+			},
+			TLSHeaders: map[string]string{"Strict-Transport-Security": "max-age=31536000; includeSubDomains"},
 		}),
 		middleware.CORSWithConfig(middleware.CORSConfig{
 			AllowOriginFunc:  allowOrigin(cfg.AllowOrigins),

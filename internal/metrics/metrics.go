@@ -6,6 +6,7 @@ package metrics
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,6 +25,20 @@ type Metrics struct {
 	duration *prometheus.HistogramVec
 	inFlight prometheus.Gauge
 	uploaded prometheus.Counter
+
+	// series caches each (method, route, status)'s counter and histogram:
+	// the label lookup costs more than the update on a hot route.
+	series sync.Map // requestKey -> *requestSeries
+}
+
+type requestKey struct {
+	method, route string
+	status        int
+}
+
+type requestSeries struct {
+	count    prometheus.Counter
+	duration prometheus.Observer
 }
 
 // New returns a registry holding the Go runtime and process collectors and
@@ -72,8 +87,17 @@ func (m *Metrics) RequestStarted() {
 // series without bound.
 func (m *Metrics) RequestDone(method, route string, status int, took time.Duration) {
 	m.inFlight.Dec()
-	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
-	m.duration.WithLabelValues(method, route).Observe(took.Seconds())
+	key := requestKey{method, route, status}
+	s, ok := m.series.Load(key)
+	if !ok {
+		s, _ = m.series.LoadOrStore(key, &requestSeries{
+			count:    m.requests.WithLabelValues(method, route, strconv.Itoa(status)),
+			duration: m.duration.WithLabelValues(method, route),
+		})
+	}
+	rs := s.(*requestSeries)
+	rs.count.Inc()
+	rs.duration.Observe(took.Seconds())
 }
 
 // Uploaded counts n bytes of files stored by a successful upload.
