@@ -15,7 +15,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"example.com/echotemplate/internal/logging"
+	"example.com/echotemplate/internal/mailer"
+	"example.com/echotemplate/internal/tasks"
 )
 
 // config is every setting of the service. Each one has a flag and an
@@ -30,6 +34,7 @@ type config struct {
 	AppEnv string
 
 	HTTPAddr          string
+	MetricsAddr       string
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
 	WriteTimeout      time.Duration
@@ -41,6 +46,8 @@ type config struct {
 
 	LogLevel  slog.Level
 	LogFormat string
+	// LogFlushInterval batches log lines; 0 writes each line at once.
+	LogFlushInterval time.Duration
 
 	CORSAllowOrigins     []string
 	CORSAllowCredentials bool
@@ -67,6 +74,16 @@ type config struct {
 
 	StaticDir    string
 	StaticMaxAge time.Duration
+
+	// Tasks sets Workers, QueueSize, MaxAttempts and Timeout; the rest
+	// keep their defaults.
+	Tasks tasks.Config
+	// Redis selects the durable queue; nil keeps jobs in memory.
+	Redis *redis.Options
+	// SMTP selects a real mailer, with From set from MailFrom; nil writes
+	// emails to the log.
+	SMTP     *mailer.SMTPConfig
+	MailFrom string
 }
 
 // loadConfig reads flags from args with environment fallbacks from getenv,
@@ -99,6 +116,7 @@ type rawSettings struct {
 	maxHeader                                                int64
 	level, origins, proxies, allowedHosts, hashKey, blockKey string
 	allowedTypes                                             string
+	redisURL, smtpURL                                        string
 }
 
 // register declares every setting with its variable, default and usage.
@@ -108,6 +126,7 @@ func (c *config) register(l *loader) *rawSettings {
 	l.fs.BoolVar(&c.Version, "version", false, "print the version and exit")
 	l.str(&c.AppEnv, "APP_ENV", "development", "development or production; production refuses unsafe defaults")
 	l.str(&c.HTTPAddr, "HTTP_ADDR", ":8080", "address the HTTP server listens on")
+	l.str(&c.MetricsAddr, "METRICS_ADDR", "", "serve /metrics on this address instead of HTTP_ADDR (default: on HTTP_ADDR)")
 	l.duration(&c.ReadHeaderTimeout, "HTTP_READ_HEADER_TIMEOUT", 5*time.Second, "time allowed to read request headers")
 	l.duration(&c.ReadTimeout, "HTTP_READ_TIMEOUT", 30*time.Second, "time allowed to read a whole request; upload routes extend it")
 	l.duration(&c.WriteTimeout, "HTTP_WRITE_TIMEOUT", 30*time.Second, "time allowed to write a response; download routes extend it")
@@ -118,6 +137,7 @@ func (c *config) register(l *loader) *rawSettings {
 	l.duration(&c.ShutdownDelay, "SHUTDOWN_DELAY", 0, "time /readyz answers 503 before the server stops accepting, for load balancers to notice")
 	l.str(&r.level, "LOG_LEVEL", "info", "debug, info, warn or error")
 	l.str(&c.LogFormat, "LOG_FORMAT", "json", "json or text")
+	l.duration(&c.LogFlushInterval, "LOG_FLUSH_INTERVAL", 100*time.Millisecond, "write log lines in batches this often (0: each line at once); a killed process loses at most this much")
 	l.str(&r.origins, "CORS_ALLOW_ORIGINS", "", "comma-separated origins allowed by CORS and WebSockets (default: this service's localhost origins)")
 	l.boolean(&c.CORSAllowCredentials, "CORS_ALLOW_CREDENTIALS", false, "let allowed origins send cookies cross-site")
 	l.str(&r.proxies, "TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed (default: none)")
@@ -139,6 +159,13 @@ func (c *config) register(l *loader) *rawSettings {
 	l.duration(&c.TransferRateWindow, "TRANSFER_RATE_WINDOW", 15*time.Second, "how long an upload or download may stay below its minimum rate before it is cut off")
 	l.str(&c.StaticDir, "STATIC_DIR", "", "serve the page and /static/ from this directory, re-read on every request, instead of the files built in (for editing them live)")
 	l.duration(&c.StaticMaxAge, "STATIC_MAX_AGE", time.Hour, "how long browsers may reuse /static/ assets without asking (HTML is always revalidated)")
+	l.integer(&c.Tasks.Workers, "TASK_WORKERS", tasks.DefaultConfig.Workers, "how many background jobs (emails) run at once")
+	l.integer(&c.Tasks.QueueSize, "TASK_QUEUE_SIZE", tasks.DefaultConfig.QueueSize, "how many jobs may wait in memory before POST /notify answers 503 (in-process queue only)")
+	l.integer(&c.Tasks.MaxAttempts, "TASK_MAX_ATTEMPTS", tasks.DefaultConfig.MaxAttempts, "how often a job is tried before it is given up")
+	l.duration(&c.Tasks.Timeout, "TASK_TIMEOUT", tasks.DefaultConfig.Timeout, "time one attempt of a job may take")
+	l.secret(&r.redisURL, "REDIS_URL")
+	l.secret(&r.smtpURL, "SMTP_URL")
+	l.str(&c.MailFrom, "MAIL_FROM", "noreply@localhost", "sender of the emails, such as \"Example <noreply@example.com>\"")
 	return &r
 }
 
@@ -164,7 +191,11 @@ func (c *config) resolve(r *rawSettings) error {
 	if c.UploadAllowedTypes, err = parseMediaTypes(r.allowedTypes); err != nil {
 		return fmt.Errorf("UPLOAD_ALLOWED_TYPES: %w", err)
 	}
-	return nil
+	if c.Redis, err = parseRedisURL(r.redisURL); err != nil {
+		return fmt.Errorf("REDIS_URL: %w", err)
+	}
+	c.SMTP, err = parseMail(r.smtpURL, c.MailFrom)
+	return err
 }
 
 // validate checks the settings that parsed but may still be unusable.
@@ -182,6 +213,9 @@ func (c config) validate() error {
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		return fmt.Errorf("HTTP_ADDR: %q is not host:port", c.HTTPAddr)
 	}
+	if _, _, err := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr != "" && err != nil {
+		return fmt.Errorf("METRICS_ADDR: %q is not host:port", c.MetricsAddr)
+	}
 	for name, d := range map[string]time.Duration{
 		"HTTP_READ_HEADER_TIMEOUT": c.ReadHeaderTimeout,
 		"HTTP_READ_TIMEOUT":        c.ReadTimeout,
@@ -192,10 +226,14 @@ func (c config) validate() error {
 		"DOWNLOAD_TIMEOUT":         c.DownloadTimeout,
 		"TRANSFER_RATE_WINDOW":     c.TransferRateWindow,
 		"STATIC_MAX_AGE":           c.StaticMaxAge,
+		"TASK_TIMEOUT":             c.Tasks.Timeout,
 	} {
 		if d <= 0 {
 			return fmt.Errorf("%s: must be positive, got %s", name, d)
 		}
+	}
+	if c.LogFlushInterval < 0 {
+		return fmt.Errorf("LOG_FLUSH_INTERVAL: must not be negative, got %s", c.LogFlushInterval)
 	}
 	if c.ShutdownDelay < 0 {
 		return fmt.Errorf("SHUTDOWN_DELAY: must not be negative, got %s", c.ShutdownDelay)
@@ -223,6 +261,19 @@ func (c config) validate() error {
 	}
 	if c.StorageDir == "" {
 		return errors.New("STORAGE_DIR: must not be empty")
+	}
+	for _, n := range []struct {
+		name     string
+		got, max int
+	}{
+		{"TASK_WORKERS", c.Tasks.Workers, 1000},
+		// The in-process queue allocates its whole capacity at start.
+		{"TASK_QUEUE_SIZE", c.Tasks.QueueSize, 1_000_000},
+		{"TASK_MAX_ATTEMPTS", c.Tasks.MaxAttempts, 100},
+	} {
+		if n.got < 1 || n.got > n.max {
+			return fmt.Errorf("%s: must be between 1 and %d, got %d", n.name, n.max, n.got)
+		}
 	}
 	for _, o := range c.CORSAllowOrigins {
 		if o == "*" && c.CORSAllowCredentials {
@@ -324,6 +375,41 @@ func parseMediaTypes(s string) ([]string, error) {
 		out = append(out, mediaType)
 	}
 	return out, nil
+}
+
+// parseRedisURL reads REDIS_URL, such as redis://:password@host:6379/0
+// (rediss:// for TLS). Empty means no Redis: nil. Errors never repeat the
+// URL, which may hold a password.
+func parseRedisURL(s string) (*redis.Options, error) {
+	if s == "" {
+		return nil, nil
+	}
+	opts, err := redis.ParseURL(s)
+	if err != nil {
+		// url.Error quotes the whole URL; its inner error names the fault only.
+		if urlErr := (*url.Error)(nil); errors.As(err, &urlErr) {
+			return nil, fmt.Errorf("not a URL such as redis://host:6379/0: %w", urlErr.Err)
+		}
+		return nil, err
+	}
+	return opts, nil
+}
+
+// parseMail checks MAIL_FROM and reads SMTP_URL into the SMTP mailer's
+// settings. No SMTP_URL means the log mailer: nil.
+func parseMail(smtpURL, from string) (*mailer.SMTPConfig, error) {
+	if _, err := mailer.ParseSender(from); err != nil {
+		return nil, fmt.Errorf("MAIL_FROM: %w", err)
+	}
+	if smtpURL == "" {
+		return nil, nil
+	}
+	sc, err := mailer.ParseSMTPURL(smtpURL) // its errors never repeat the URL
+	if err != nil {
+		return nil, fmt.Errorf("SMTP_URL: %w", err)
+	}
+	sc.From = from
+	return &sc, nil
 }
 
 func splitList(s string) []string {

@@ -23,7 +23,7 @@ func addRoutes(e *echo.Echo, cfg Config, deps Deps, codec *securecookie.SecureCo
 	e.GET("/redirect", handleRedirect(cfg.RedirectURL, cfg.RedirectAllowedHosts))
 
 	// Files: uploads, downloads, and the page with its assets.
-	e.POST("/upload", handleUpload(deps.Files, cfg.Upload, cfg.UploadAllowedTypes, cfg.UploadPace))
+	e.POST("/upload", handleUpload(deps.Files, cfg.Upload, cfg.UploadAllowedTypes, cfg.UploadPace, deps.Metrics))
 	download := handleDownload(deps.Files, cfg.DownloadPace)
 	e.GET("/download/:id", download)
 	e.HEAD("/download/:id", download)
@@ -40,12 +40,19 @@ func addRoutes(e *echo.Echo, cfg Config, deps Deps, codec *securecookie.SecureCo
 	e.GET("/static/*", assets)
 	e.HEAD("/static/*", assets)
 
+	// Background tasks: taskBatch sends the jobs a handler adds only after
+	// it answered successfully.
+	e.POST("/notify", handleNotify(), taskBatch(deps.Tasks))
+
 	// Operations.
 	e.GET("/healthz", deps.Health.handleLive())
 	e.GET("/readyz", deps.Health.handleReady(deps.Log))
 	e.GET("/openapi.yaml", handleOpenAPI())
 	e.GET("/docs", handleDocsRedirect())
 	e.GET("/docs/*", handleDocs())
+	if !cfg.MetricsOnOwnListener {
+		e.GET("/metrics", echo.WrapHandler(deps.Metrics.Handler()))
+	}
 }
 
 func handleOpenAPI() echo.HandlerFunc {
