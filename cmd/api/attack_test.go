@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -30,30 +29,18 @@ import (
 // attackSlack is the extra time any bound allows for a loaded machine.
 const attackSlack = 10 * time.Second
 
-// startAttackTarget runs the service in-process on a free loopback port with
-// the given settings (variable, value pairs, over a quiet base) and returns
-// its address. The service stops when the test ends, and must stop cleanly.
+// startAttackTarget runs the service with startService and the given
+// settings (variable, value pairs) and returns its address. When the test
+// ends the service must still shut down cleanly.
 func startAttackTarget(t *testing.T, settings ...string) string {
 	t.Helper()
-	addr := freeAddr(t)
-	base := []string{"STORAGE_DIR", t.TempDir(), "LOG_LEVEL", "error"}
-	getenv := env(append(base, settings...)...)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-http-addr", addr}, getenv, io.Discard, io.Discard) }()
+	svc := startService(t, append([]string{"LOG_LEVEL", "error"}, settings...)...)
 	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run returned %v, want a clean shutdown", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("run did not return after cancel")
+		if err := svc.stop(); err != nil {
+			t.Errorf("run returned %v after the attack, want a clean shutdown", err)
 		}
 	})
-	waitStatus(t, "http://"+addr+"/healthz", http.StatusOK)
-	return addr
+	return strings.TrimPrefix(svc.base, "http://")
 }
 
 // probe sends GET /headers on a fresh connection every interval until stop
