@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 )
@@ -16,6 +17,10 @@ type logCheck struct {
 	excused    int // ERROR lines during or just after a fault
 	unexpected int // ERROR lines outside faults, and lines that are not JSON
 	samples    []string
+	// lost holds the request ids of jobs the service logged as lost:
+	// accepted, then not stored because Redis failed in that instant, a
+	// loss the service documents and logs.
+	lost map[string]bool
 }
 
 // scanLog reads a service log (JSON lines) and counts its ERROR lines. One
@@ -28,7 +33,7 @@ func scanLog(path string, faults *faultLog) (logCheck, error) {
 		return logCheck{}, fmt.Errorf("open service log: %w", err)
 	}
 	defer f.Close()
-	var c logCheck
+	c := logCheck{lost: map[string]bool{}}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 4<<20)
 	for sc.Scan() {
@@ -38,6 +43,7 @@ func scanLog(path string, faults *faultLog) (logCheck, error) {
 			Level string    `json:"level"`
 			Msg   string    `json:"msg"`
 			Err   string    `json:"error"`
+			ReqID string    `json:"request_id"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
 			c.problem(fmt.Sprintf("not a JSON log line: %.200s", sc.Text()))
@@ -47,6 +53,9 @@ func scanLog(path string, faults *faultLog) (logCheck, error) {
 			continue
 		}
 		c.errors++
+		if strings.HasPrefix(line.Msg, "email job lost") {
+			c.lost[line.ReqID] = true
+		}
 		if faults.duringAny(line.Time, 2*time.Second, 10*time.Second) {
 			c.excused++
 			continue
@@ -61,7 +70,7 @@ func scanLog(path string, faults *faultLog) (logCheck, error) {
 
 func (c *logCheck) problem(p string) {
 	c.unexpected++
-	if len(c.samples) < maxSamples {
+	if len(c.samples) < maxSamples && !slices.Contains(c.samples, p) {
 		c.samples = append(c.samples, p)
 	}
 }

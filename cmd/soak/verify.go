@@ -52,6 +52,8 @@ func (s *soak) verify(ctx context.Context) {
 		}
 	}
 
+	logs := s.scanLogs()
+
 	// Requests.
 	rep.printf("requests\n")
 	s.rec.print(&rep.body)
@@ -64,26 +66,29 @@ func (s *soak) verify(ctx context.Context) {
 	n, problems := s.rec.problems()
 	rep.check("every answer as expected", n == 0, fmt.Sprintf("%d unexpected outcomes", n)+samples(problems))
 
-	s.checkEmails(waited)
+	s.checkEmails(waited, logs.lost)
 	s.checkFiles(files)
 	s.checkChat()
 	s.checkProcesses(settled, leaks)
-	s.checkLogs()
+	s.checkLogs(logs)
 }
 
-func (s *soak) checkEmails(waited time.Duration) {
+func (s *soak) checkEmails(waited time.Duration, lost map[string]bool) {
 	if !s.routes["notify"] {
 		s.rep.skip("emails", "the service has no POST /notify")
 		return
 	}
-	c := s.notify.check(s.mail.mails(), s.sc.redis)
+	c := s.notify.check(s.mail.mails(), s.sc.redis, lost)
 	s.rep.printf("emails\n  %d accepted (202), %d refused (503), %d unanswered; %d received; SMTP answered 451 %d times; last one in %v after the load\n",
 		c.accepted, c.refused, c.unknown, c.received, s.mail.refusals(), waited.Round(100*time.Millisecond))
 	if s.sc.redis {
 		s.rep.printf("  %d accepted notifications delivered once, %d more than once (%d extra copies, each with its original's Message-ID)\n",
 			c.once, c.duplicated, c.extra)
+		if c.loggedLost > 0 {
+			s.rep.printf("  %d accepted notifications lost as Redis went down between the 202 and storing the job, each logged by the service (README: Background tasks)\n", c.loggedLost)
+		}
 		s.rep.check("every accepted email delivered at least once, duplicates recognisable", len(c.problems) == 0 && c.accepted > 0,
-			fmt.Sprintf("%d of %d delivered, %d duplicated", c.once+c.duplicated, c.accepted, c.duplicated)+samples(c.problems))
+			fmt.Sprintf("%d of %d delivered, %d duplicated, %d logged lost", c.once+c.duplicated, c.accepted, c.duplicated, c.loggedLost)+samples(c.problems))
 		return
 	}
 	s.rep.check("every accepted email delivered exactly once", len(c.problems) == 0 && c.accepted > 0,
@@ -211,19 +216,33 @@ func (s *soak) processes() int {
 	return n
 }
 
-func (s *soak) checkLogs() {
-	var problems []string
-	lines, errs, excused, unexpected := 0, 0, 0, 0
+// serviceLogs is what the logs of every instance say, together.
+type serviceLogs struct {
+	lines, errors, excused, unexpected int
+	samples                            []string
+	lost                               map[string]bool
+}
+
+// scanLogs reads every instance's log once its processes have ended.
+func (s *soak) scanLogs() serviceLogs {
+	all := serviceLogs{lost: map[string]bool{}}
 	for _, in := range s.instances {
 		c, err := scanLog(in.log.Name(), s.faults)
 		if err != nil {
-			problems = append(problems, err.Error())
+			all.unexpected++
+			all.samples = append(all.samples, err.Error())
 		}
-		lines, errs, excused, unexpected = lines+c.lines, errs+c.errors, excused+c.excused, unexpected+c.unexpected
+		all.lines, all.errors, all.excused, all.unexpected = all.lines+c.lines, all.errors+c.errors, all.excused+c.excused, all.unexpected+c.unexpected
 		for _, p := range c.samples {
-			problems = append(problems, in.name+": "+p)
+			all.samples = append(all.samples, in.name+": "+p)
 		}
+		maps.Copy(all.lost, c.lost)
 	}
-	s.rep.printf("logs\n  %d lines, %d at ERROR (%d of them during or just after a fault)\n", lines, errs, excused)
-	s.rep.check("no error logged outside the faults", len(problems) == 0, fmt.Sprintf("%d unexpected", unexpected)+samples(problems))
+	return all
+}
+
+func (s *soak) checkLogs(logs serviceLogs) {
+	s.rep.printf("logs\n  %d lines, %d at ERROR (%d of them during or just after a fault)\n", logs.lines, logs.errors, logs.excused)
+	s.rep.check("no error logged outside the faults, and nothing but JSON", logs.unexpected == 0,
+		fmt.Sprintf("%d unexpected", logs.unexpected)+samples(logs.samples))
 }
