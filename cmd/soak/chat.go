@@ -240,11 +240,11 @@ func (ch *chatLoad) end(s *chatSession, now time.Time, err error) {
 	case websocket.IsCloseError(err, websocket.CloseGoingAway):
 		s.endedBy = "going away"
 		if !ch.faults.during(faultRestart, now, time.Second, time.Second) {
-			ch.rec.failure(routeChatClose, "1001 outside a restart", fmt.Errorf("%s on %s", s.name, s.instance), false)
+			ch.rec.failure(routeChatClose, "1001 outside a restart", fmt.Errorf("%s on %s at %.1fs", s.name, s.instance, ch.faults.offset(now)), false)
 		}
 	default:
 		s.endedBy = err.Error()
-		ch.rec.failure(routeChatClose, closeOutcome(err), fmt.Errorf("%s on %s: %w", s.name, s.instance, err), false)
+		ch.rec.failure(routeChatClose, closeOutcome(err), fmt.Errorf("%s on %s at %.1fs: %w", s.name, s.instance, ch.faults.offset(now), err), false)
 	}
 }
 

@@ -73,6 +73,11 @@ func (f *faultLog) duringAny(t time.Time, before, after time.Duration) bool {
 	return false
 }
 
+// offset returns the seconds from the start of the load to t.
+func (f *faultLog) offset(t time.Time) float64 {
+	return t.Sub(f.start).Seconds()
+}
+
 // event notes what happened, for the report.
 func (f *faultLog) event(format string, args ...any) {
 	f.mu.Lock()

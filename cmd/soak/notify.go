@@ -99,9 +99,10 @@ func (l *notifyLoad) send(ctx context.Context, cl *cluster, client *http.Client,
 }
 
 // waitDelivered waits until every accepted notification has reached the
-// mail server at least once, or timeout passes. Retries after the mail
-// server's failure take a while: backoff doubles from 1s.
-func (l *notifyLoad) waitDelivered(ctx context.Context, sink *mailSink, timeout time.Duration) time.Duration {
+// mail server at least once or been logged as lost (lost reads the logs),
+// or timeout passes. Retries after the mail server's failure take a while:
+// backoff doubles from 1s.
+func (l *notifyLoad) waitDelivered(ctx context.Context, sink *mailSink, lost func() map[string]bool, timeout time.Duration) time.Duration {
 	start := time.Now()
 	for time.Since(start) < timeout && ctx.Err() == nil {
 		got := map[string]bool{}
@@ -109,9 +110,10 @@ func (l *notifyLoad) waitDelivered(ctx context.Context, sink *mailSink, timeout 
 			got[m.To] = true
 		}
 		missing := false
+		gone := lost()
 		l.mu.Lock()
 		for n, o := range l.outcomes {
-			if o == notifyAccepted && !got[recipient(n)] {
+			if o == notifyAccepted && !got[recipient(n)] && !gone[notifyRequestID(n)] {
 				missing = true
 				break
 			}
@@ -120,7 +122,7 @@ func (l *notifyLoad) waitDelivered(ctx context.Context, sink *mailSink, timeout 
 		if !missing {
 			break
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(500 * time.Millisecond)
 	}
 	return time.Since(start)
 }

@@ -32,7 +32,7 @@ func (s *soak) verify(ctx context.Context) {
 	var waited time.Duration
 	if s.routes["notify"] {
 		s.logf("waiting for the last emails")
-		waited = s.notify.waitDelivered(ctx, s.mail, deliveryWait)
+		waited = s.notify.waitDelivered(ctx, s.mail, func() map[string]bool { return s.scanLogs().lost }, deliveryWait)
 	}
 	s.logf("downloading every stored file")
 	files := s.files.verifyAll(ctx)
