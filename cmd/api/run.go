@@ -19,6 +19,7 @@ import (
 	"example.com/echotemplate/internal/static"
 	"example.com/echotemplate/internal/storage"
 	"example.com/echotemplate/internal/upload"
+	"example.com/echotemplate/internal/ws"
 	"example.com/echotemplate/web"
 )
 
@@ -61,7 +62,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer closePage()
 
-	health := handlers.NewHealth(handlers.Check{Name: "storage", Func: store.Check})
+	hub, err := startChat(cfg, log)
+	if err != nil {
+		return err
+	}
+
+	health := handlers.NewHealth(
+		handlers.Check{Name: "storage", Func: store.Check},
+		// Failing while the chat cannot reach the other instances (see README).
+		handlers.Check{Name: "chat", Func: func(context.Context) error { return hub.Ready() }},
+	)
 	//nolint:contextcheck // Handlers use each request's own context.
 	e := handlers.NewServer(handlers.Config{
 		AllowOrigins:         cfg.CORSAllowOrigins,
@@ -83,7 +93,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		UploadAllowedTypes: cfg.UploadAllowedTypes,
 		UploadPace:         handlers.Pace{MinBytesPerSec: cfg.UploadMinBytesPerSec, Window: cfg.TransferRateWindow, Timeout: cfg.UploadTimeout},
 		DownloadPace:       handlers.Pace{MinBytesPerSec: cfg.DownloadMinBytesPerSec, Window: cfg.TransferRateWindow, Timeout: cfg.DownloadTimeout},
-	}, handlers.Deps{Log: log, Health: health, Files: store, Static: page})
+	}, handlers.Deps{Log: log, Health: health, Files: store, Static: page, WebSockets: hub})
 
 	srv := &http.Server{
 		Handler:           e,
@@ -99,6 +109,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", cfg.HTTPAddr)
 	if err != nil {
+		_ = hub.Shutdown(ctx) // nobody has connected: it returns at once
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
 	serveErr := make(chan error, 1)
@@ -107,26 +118,54 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	select {
 	case err := <-serveErr:
-		return fmt.Errorf("serve http: %w", err)
+		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+		defer cancel()
+		return errors.Join(fmt.Errorf("serve http: %w", err), closeWebSockets(closeCtx, hub))
 	case <-ctx.Done():
 	}
 
 	// Shutdown, in order: stop looking ready, give load balancers a moment,
-	// then drain HTTP within the deadline.
+	// drain HTTP, then close the WebSockets, which http.Server.Shutdown
+	// leaves open. One deadline covers all.
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
 	health.StartShutdown()
 	time.Sleep(cfg.ShutdownDelay)
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
 
+	var httpErr error
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		_ = srv.Close()
-		return fmt.Errorf("drain http: %w", err)
+		httpErr = fmt.Errorf("drain http: %w", err)
+	} else if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
+		httpErr = fmt.Errorf("serve http: %w", err)
 	}
-	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve http: %w", err)
+	// Runs even when HTTP ran out of time, so every client hears 1001.
+	if err := errors.Join(httpErr, closeWebSockets(shutdownCtx, hub)); err != nil {
+		return err
 	}
 	log.Info("stopped")
+	return nil
+}
+
+// startChat starts the WebSocket hub of /ws and /chat. Its chat reaches
+// this instance's clients only.
+func startChat(cfg config, log *slog.Logger) (*ws.Hub, error) {
+	wsCfg := cfg.WebSockets
+	wsCfg.UpgradeError = handlers.UpgradeError
+	hub, err := ws.NewHub(wsCfg, ws.NewMemoryBroker(), log)
+	if err != nil {
+		return nil, fmt.Errorf("websocket hub: %w", err)
+	}
+	return hub, nil
+}
+
+// closeWebSockets closes every WebSocket with 1001 (Going Away) and waits
+// for the hub's goroutines, or cuts the connections when ctx ends first.
+func closeWebSockets(ctx context.Context, hub *ws.Hub) error {
+	if err := hub.Shutdown(ctx); err != nil {
+		return fmt.Errorf("close websockets: %w", err)
+	}
 	return nil
 }
 
