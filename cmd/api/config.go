@@ -16,7 +16,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"example.com/echotemplate/internal/logging"
+	"example.com/echotemplate/internal/mailer"
+	"example.com/echotemplate/internal/tasks"
 	"example.com/echotemplate/internal/ws"
 )
 
@@ -75,6 +79,16 @@ type config struct {
 	WebSockets ws.Config
 	// WSRedisChannel is the Redis channel the chat's instances share.
 	WSRedisChannel string
+	// Tasks sets Workers, QueueSize, MaxAttempts and Timeout; the rest
+	// keep their defaults.
+	Tasks tasks.Config
+	// Redis (REDIS_URL) selects the durable task queue and carries the chat
+	// between instances; nil keeps both within this process.
+	Redis *redis.Options
+	// SMTP selects a real mailer, with From set from MailFrom; nil writes
+	// emails to the log.
+	SMTP     *mailer.SMTPConfig
+	MailFrom string
 }
 
 // loadConfig reads flags from args with environment fallbacks from getenv,
@@ -107,6 +121,7 @@ type rawSettings struct {
 	maxHeader                                                int64
 	level, origins, proxies, allowedHosts, hashKey, blockKey string
 	allowedTypes                                             string
+	redisURL, smtpURL                                        string
 }
 
 // register declares every setting with its variable, default and usage.
@@ -156,6 +171,13 @@ func (c *config) register(l *loader) *rawSettings {
 	l.duration(&c.WebSockets.WriteWait, "WS_WRITE_TIMEOUT", wsd.WriteWait, "time a WebSocket client has to take each message (and the handshake) before it is dropped")
 	l.duration(&c.WebSockets.PongWait, "WS_PONG_TIMEOUT", wsd.PongWait, "time a silent WebSocket peer is kept; it is pinged every half of it")
 	l.str(&c.WSRedisChannel, "WS_REDIS_CHANNEL", "chat", "Redis channel the chat's instances share, with REDIS_URL set")
+	l.integer(&c.Tasks.Workers, "TASK_WORKERS", tasks.DefaultConfig.Workers, "how many background jobs (emails) run at once")
+	l.integer(&c.Tasks.QueueSize, "TASK_QUEUE_SIZE", tasks.DefaultConfig.QueueSize, "how many jobs may wait in memory before POST /notify answers 503 (in-process queue only)")
+	l.integer(&c.Tasks.MaxAttempts, "TASK_MAX_ATTEMPTS", tasks.DefaultConfig.MaxAttempts, "how often a job is tried before it is given up")
+	l.duration(&c.Tasks.Timeout, "TASK_TIMEOUT", tasks.DefaultConfig.Timeout, "time one attempt of a job may take")
+	l.secret(&r.redisURL, "REDIS_URL")
+	l.secret(&r.smtpURL, "SMTP_URL")
+	l.str(&c.MailFrom, "MAIL_FROM", "noreply@localhost", "sender of the emails, such as \"Example <noreply@example.com>\"")
 	return &r
 }
 
@@ -182,7 +204,11 @@ func (c *config) resolve(r *rawSettings) error {
 		return fmt.Errorf("UPLOAD_ALLOWED_TYPES: %w", err)
 	}
 	c.WebSockets.AllowedOrigins = webSocketOrigins(c.CORSAllowOrigins)
-	return nil
+	if c.Redis, err = parseRedisURL(r.redisURL); err != nil {
+		return fmt.Errorf("REDIS_URL: %w", err)
+	}
+	c.SMTP, err = parseMail(r.smtpURL, c.MailFrom)
+	return err
 }
 
 // validate checks the settings that parsed but may still be unusable.
@@ -210,6 +236,7 @@ func (c config) validate() error {
 		"DOWNLOAD_TIMEOUT":         c.DownloadTimeout,
 		"TRANSFER_RATE_WINDOW":     c.TransferRateWindow,
 		"STATIC_MAX_AGE":           c.StaticMaxAge,
+		"TASK_TIMEOUT":             c.Tasks.Timeout,
 	} {
 		if d <= 0 {
 			return fmt.Errorf("%s: must be positive, got %s", name, d)
@@ -244,6 +271,19 @@ func (c config) validate() error {
 	}
 	if err := c.validateWebSockets(); err != nil {
 		return err
+	}
+	for _, n := range []struct {
+		name     string
+		got, max int
+	}{
+		{"TASK_WORKERS", c.Tasks.Workers, 1000},
+		// The in-process queue allocates its whole capacity at start.
+		{"TASK_QUEUE_SIZE", c.Tasks.QueueSize, 1_000_000},
+		{"TASK_MAX_ATTEMPTS", c.Tasks.MaxAttempts, 100},
+	} {
+		if n.got < 1 || n.got > n.max {
+			return fmt.Errorf("%s: must be between 1 and %d, got %d", n.name, n.max, n.got)
+		}
 	}
 	for _, o := range c.CORSAllowOrigins {
 		if o == "*" && c.CORSAllowCredentials {
@@ -392,6 +432,41 @@ func parseMediaTypes(s string) ([]string, error) {
 		out = append(out, mediaType)
 	}
 	return out, nil
+}
+
+// parseRedisURL reads REDIS_URL, such as redis://:password@host:6379/0
+// (rediss:// for TLS). Empty means no Redis: nil. Errors never repeat the
+// URL, which may hold a password.
+func parseRedisURL(s string) (*redis.Options, error) {
+	if s == "" {
+		return nil, nil
+	}
+	opts, err := redis.ParseURL(s)
+	if err != nil {
+		// url.Error quotes the whole URL; its inner error names the fault only.
+		if urlErr := (*url.Error)(nil); errors.As(err, &urlErr) {
+			return nil, fmt.Errorf("not a URL such as redis://host:6379/0: %w", urlErr.Err)
+		}
+		return nil, err
+	}
+	return opts, nil
+}
+
+// parseMail checks MAIL_FROM and reads SMTP_URL into the SMTP mailer's
+// settings. No SMTP_URL means the log mailer: nil.
+func parseMail(smtpURL, from string) (*mailer.SMTPConfig, error) {
+	if _, err := mailer.ParseSender(from); err != nil {
+		return nil, fmt.Errorf("MAIL_FROM: %w", err)
+	}
+	if smtpURL == "" {
+		return nil, nil
+	}
+	sc, err := mailer.ParseSMTPURL(smtpURL) // its errors never repeat the URL
+	if err != nil {
+		return nil, fmt.Errorf("SMTP_URL: %w", err)
+	}
+	sc.From = from
+	return &sc, nil
 }
 
 func splitList(s string) []string {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"example.com/echotemplate/internal/tasks"
 	"example.com/echotemplate/internal/ws"
 )
 
@@ -175,6 +176,15 @@ func TestLoadConfigRejects(t *testing.T) {
 		{"WSWriteTimeout", nil, []string{"WS_WRITE_TIMEOUT", "0s"}, "WS_WRITE_TIMEOUT"},
 		{"WSPongTimeout", nil, []string{"WS_PONG_TIMEOUT", "100ms"}, "WS_PONG_TIMEOUT"},
 		{"WSRedisChannel", nil, []string{"WS_REDIS_CHANNEL", " "}, "WS_REDIS_CHANNEL"},
+		{"NoWorkers", nil, []string{"TASK_WORKERS", "0"}, "TASK_WORKERS"},
+		{"WorkersNotANumber", nil, []string{"TASK_WORKERS", "four"}, "TASK_WORKERS"},
+		{"HugeQueue", nil, []string{"TASK_QUEUE_SIZE", "1000000000"}, "TASK_QUEUE_SIZE"},
+		{"NoAttempts", nil, []string{"TASK_MAX_ATTEMPTS", "0"}, "TASK_MAX_ATTEMPTS"},
+		{"TaskTimeout", nil, []string{"TASK_TIMEOUT", "0s"}, "TASK_TIMEOUT"},
+		{"RedisScheme", nil, []string{"REDIS_URL", "http://localhost:6379"}, "REDIS_URL"},
+		{"SMTPScheme", nil, []string{"SMTP_URL", "imap://localhost"}, "SMTP_URL"},
+		{"MailFrom", nil, []string{"MAIL_FROM", "no reply"}, "MAIL_FROM"},
+		{"MailFromHeaderInjection", nil, []string{"MAIL_FROM", "a@example.com\r\nBcc: b@example.com"}, "MAIL_FROM"},
 		{"Flag", []string{"-shutdown-timeout", "never"}, nil, "shutdown-timeout"},
 		{"Argument", []string{"extra"}, nil, "extra"},
 	}
@@ -226,5 +236,64 @@ func TestSettingsDocumented(t *testing.T) {
 				t.Errorf("%s does not mention %s", doc, name)
 			}
 		}
+	}
+}
+
+func TestLoadConfigTasks(t *testing.T) {
+	t.Run("Defaults", func(t *testing.T) {
+		c, err := loadConfig(nil, env(), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := tasks.Config{Workers: 4, QueueSize: 1000, MaxAttempts: 5, Timeout: 30 * time.Second}
+		if c.Tasks != want {
+			t.Errorf("Tasks = %+v, want %+v", c.Tasks, want)
+		}
+		if c.Redis != nil || c.SMTP != nil {
+			t.Errorf("Redis = %v, SMTP = %v, want neither (memory queue, log mailer)", c.Redis, c.SMTP)
+		}
+	})
+	t.Run("Set", func(t *testing.T) {
+		c, err := loadConfig([]string{"-task-workers", "8"}, env(
+			"TASK_QUEUE_SIZE", "50", "TASK_MAX_ATTEMPTS", "3", "TASK_TIMEOUT", "5s",
+			"REDIS_URL", "redis://:pw@redis.internal:6380/2",
+			"SMTP_URL", "smtps://mailer:s3cret@smtp.example.com", "MAIL_FROM", "Example <noreply@example.com>"), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := tasks.Config{Workers: 8, QueueSize: 50, MaxAttempts: 3, Timeout: 5 * time.Second}
+		if c.Tasks != want {
+			t.Errorf("Tasks = %+v, want %+v", c.Tasks, want)
+		}
+		if c.Redis == nil || c.Redis.Addr != "redis.internal:6380" || c.Redis.DB != 2 || c.Redis.Password != "pw" {
+			t.Errorf("Redis = %+v, want redis.internal:6380 db 2 with the password", c.Redis)
+		}
+		if c.SMTP == nil || c.SMTP.Host != "smtp.example.com" || c.SMTP.Port != 465 || !c.SMTP.ImplicitTLS ||
+			c.SMTP.Username != "mailer" || c.SMTP.From != "Example <noreply@example.com>" {
+			t.Errorf("SMTP = %+v, want smtps to smtp.example.com:465 as mailer, from MAIL_FROM", c.SMTP)
+		}
+	})
+}
+
+// TestLoadConfigKeepsPasswordsOut: errors about REDIS_URL and SMTP_URL name
+// the variable and never print the password they hold.
+func TestLoadConfigKeepsPasswordsOut(t *testing.T) {
+	tests := []struct{ name, env, value string }{
+		{"RedisUnparsable", "REDIS_URL", "redis://user:s3cret@[::1"},
+		{"RedisDB", "REDIS_URL", "redis://user:s3cret@localhost:6379/zero"},
+		{"RedisOption", "REDIS_URL", "redis://user:s3cret@localhost:6379/0?pool_size=many"},
+		{"SMTPUnparsable", "SMTP_URL", "smtp://user:s3cret@[::1"},
+		{"SMTPPort", "SMTP_URL", "smtp://user:s3cret@localhost:99999"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := loadConfig(nil, env(tt.env, tt.value), io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.env) {
+				t.Fatalf("err = %v, want one naming %s", err, tt.env)
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("err = %q shows the password", err)
+			}
+		})
 	}
 }

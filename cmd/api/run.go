@@ -14,12 +14,15 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"example.com/echotemplate/internal/handlers"
 	"example.com/echotemplate/internal/logging"
 	"example.com/echotemplate/internal/static"
 	"example.com/echotemplate/internal/storage"
 	"example.com/echotemplate/internal/upload"
 	"example.com/echotemplate/internal/ws"
+	"example.com/echotemplate/internal/ws/redisbroker"
 	"example.com/echotemplate/web"
 )
 
@@ -62,16 +65,37 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer closePage()
 
-	hub, err := startChat(cfg, log)
+	rdb, err := openRedis(ctx, cfg.Redis)
 	if err != nil {
 		return err
 	}
+	queue, err := startTasks(cfg, rdb, log)
+	if err != nil {
+		return errors.Join(fmt.Errorf("background tasks: %w", err), closeRedis(rdb))
+	}
+	hub, err := startChat(cfg, rdb, log)
+	if err != nil {
+		return errors.Join(err, drainTasks(ctx, queue), closeRedis(rdb))
+	}
+	// stopWork stops, in order, what runs beside HTTP: the WebSockets, which
+	// http.Server.Shutdown leaves open, with 1001; the task queue, which
+	// holds every job the drained requests committed; then Redis, which
+	// both use. errors.Join calls them in that order.
+	stopWork := func(ctx context.Context) error {
+		return errors.Join(closeWebSockets(ctx, hub), drainTasks(ctx, queue), closeRedis(rdb))
+	}
 
-	health := handlers.NewHealth(
-		handlers.Check{Name: "storage", Func: store.Check},
+	checks := []handlers.Check{
+		{Name: "storage", Func: store.Check},
 		// Failing while the chat cannot reach the other instances (see README).
-		handlers.Check{Name: "chat", Func: func(context.Context) error { return hub.Ready() }},
-	)
+		{Name: "chat", Func: func(context.Context) error { return hub.Ready() }},
+	}
+	if rdb != nil {
+		checks = append(checks, handlers.Check{Name: "redis", Func: func(ctx context.Context) error {
+			return rdb.Ping(ctx).Err()
+		}})
+	}
+	health := handlers.NewHealth(checks...)
 	//nolint:contextcheck // Handlers use each request's own context.
 	e := handlers.NewServer(handlers.Config{
 		AllowOrigins:         cfg.CORSAllowOrigins,
@@ -93,7 +117,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		UploadAllowedTypes: cfg.UploadAllowedTypes,
 		UploadPace:         handlers.Pace{MinBytesPerSec: cfg.UploadMinBytesPerSec, Window: cfg.TransferRateWindow, Timeout: cfg.UploadTimeout},
 		DownloadPace:       handlers.Pace{MinBytesPerSec: cfg.DownloadMinBytesPerSec, Window: cfg.TransferRateWindow, Timeout: cfg.DownloadTimeout},
-	}, handlers.Deps{Log: log, Health: health, Files: store, Static: page, WebSockets: hub})
+	}, handlers.Deps{Log: log, Health: health, Files: store, Static: page, Tasks: queue, WebSockets: hub})
 
 	srv := &http.Server{
 		Handler:           e,
@@ -109,7 +133,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", cfg.HTTPAddr)
 	if err != nil {
-		_ = hub.Shutdown(ctx) // nobody has connected: it returns at once
+		_ = stopWork(ctx) // nothing has started: it returns at once
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
 	serveErr := make(chan error, 1)
@@ -118,15 +142,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	select {
 	case err := <-serveErr:
-		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+		// No request is left to drain, but accepted jobs and open
+		// WebSockets are.
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 		defer cancel()
-		return errors.Join(fmt.Errorf("serve http: %w", err), closeWebSockets(closeCtx, hub))
+		return errors.Join(fmt.Errorf("serve http: %w", err), stopWork(stopCtx))
 	case <-ctx.Done():
 	}
 
 	// Shutdown, in order: stop looking ready, give load balancers a moment,
-	// drain HTTP, then close the WebSockets, which http.Server.Shutdown
-	// leaves open. One deadline covers all.
+	// drain HTTP, then stop the rest (stopWork). One deadline covers all.
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
 	health.StartShutdown()
 	time.Sleep(cfg.ShutdownDelay)
@@ -140,20 +165,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	} else if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
 		httpErr = fmt.Errorf("serve http: %w", err)
 	}
-	// Runs even when HTTP ran out of time, so every client hears 1001.
-	if err := errors.Join(httpErr, closeWebSockets(shutdownCtx, hub)); err != nil {
+	// Runs even when HTTP ran out of time, so every WebSocket hears 1001
+	// and the dropped jobs are logged.
+	if err := errors.Join(httpErr, stopWork(shutdownCtx)); err != nil {
 		return err
 	}
 	log.Info("stopped")
 	return nil
 }
 
-// startChat starts the WebSocket hub of /ws and /chat. Its chat reaches
-// this instance's clients only.
-func startChat(cfg config, log *slog.Logger) (*ws.Hub, error) {
+// startChat starts the WebSocket hub of /ws and /chat. With rdb
+// (REDIS_URL) its chat travels over Redis pub/sub on WS_REDIS_CHANNEL, so
+// the clients of every instance chat together; without, it stays within
+// this instance. The hub uses rdb but does not own it.
+func startChat(cfg config, rdb *redis.Client, log *slog.Logger) (*ws.Hub, error) {
+	broker := ws.Broker(ws.NewMemoryBroker())
+	if rdb != nil {
+		broker = redisbroker.New(rdb, cfg.WSRedisChannel)
+	}
 	wsCfg := cfg.WebSockets
 	wsCfg.UpgradeError = handlers.UpgradeError
-	hub, err := ws.NewHub(wsCfg, ws.NewMemoryBroker(), log)
+	hub, err := ws.NewHub(wsCfg, broker, log)
 	if err != nil {
 		return nil, fmt.Errorf("websocket hub: %w", err)
 	}

@@ -44,6 +44,10 @@ func addRoutes(e *echo.Echo, cfg Config, deps Deps, codec *securecookie.SecureCo
 	e.GET("/static/*", assets)
 	e.HEAD("/static/*", assets)
 
+	// Background tasks: taskBatch sends the jobs a handler adds only after
+	// it answered successfully.
+	e.POST("/notify", handleNotify(), taskBatch(deps.Tasks))
+
 	// Operations.
 	e.GET("/healthz", deps.Health.handleLive())
 	e.GET("/readyz", deps.Health.handleReady(deps.Log))

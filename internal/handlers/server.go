@@ -16,6 +16,7 @@ import (
 
 	"example.com/echotemplate/internal/mw"
 	"example.com/echotemplate/internal/storage"
+	"example.com/echotemplate/internal/tasks"
 	"example.com/echotemplate/internal/upload"
 )
 
@@ -66,6 +67,10 @@ type Deps struct {
 	// Static serves the page at / and its assets at /static/ (a
 	// static.Handler). Optional: without it both answer 404.
 	Static http.Handler
+	// Tasks takes the background jobs that handlers add: a
+	// *tasks.Dispatcher or a *redisqueue.Queue. Required by POST /notify,
+	// which answers 500 without it.
+	Tasks tasks.Queue
 }
 
 // FileStore is where uploads go and downloads come from; *storage.Store
@@ -111,7 +116,7 @@ func NewServer(cfg Config, deps Deps) *echo.Echo {
 			AllowOriginFunc:  allowOrigin(cfg.AllowOrigins),
 			AllowMethods:     []string{"GET", "POST", "HEAD", "OPTIONS"},
 			AllowHeaders:     []string{echo.HeaderContentType, echo.HeaderXRequestID},
-			ExposeHeaders:    []string{echo.HeaderXRequestID, mw.HeaderProcessTime, "X-Custom-Header", echo.HeaderLocation},
+			ExposeHeaders:    []string{echo.HeaderXRequestID, mw.HeaderProcessTime, "X-Custom-Header", echo.HeaderLocation, echo.HeaderRetryAfter},
 			AllowCredentials: cfg.AllowCredentials,
 			MaxAge:           600,
 		}),

@@ -19,5 +19,5 @@ func Backoff(n int, delay, maxDelay time.Duration) time.Duration {
 		return d
 	}
 	half := d / 2
-	return half + rand.N(d-half+1)
+	return half + rand.N(d-half+1) //nolint:gosec // Jitter spreads load; it needs no unpredictability.
 }

@@ -5,6 +5,7 @@ package smtptest
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"encoding/base64"
 	"errors"
@@ -99,7 +100,8 @@ func NewServer(t testing.TB, opts Options) *Server {
 		s.srv.TLSConfig, s.clientTLS = serverTLS, clientTLS
 	}
 
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("smtptest: listen: %v", err)
 	}

