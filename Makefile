@@ -43,6 +43,11 @@ bench:
 build:
 	CGO_ENABLED=0 go build -trimpath -o bin/api ./cmd/api
 
+## docker: build the container image echotemplate:dev (needs a Docker engine)
+.PHONY: docker
+docker:
+	docker build --build-arg VERSION=$$(git describe --always --dirty 2>/dev/null || echo dev) -t echotemplate:dev .
+
 ## rename: rename the module for your service, e.g. make rename MODULE=github.com/you/orders
 .PHONY: rename
 rename:

@@ -22,7 +22,7 @@ if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
   server_cpu=(taskset -c 0) load_cpu=(taskset -c 1)
 fi
 
-HTTP_ADDR=127.0.0.1:18080 LOG_FORMAT=json LOG_LEVEL=info "${server_cpu[@]}" "$tmp/api" >"$tmp/api.log" 2>&1 &
+HTTP_ADDR=127.0.0.1:18080 LOG_FORMAT=json LOG_LEVEL=${BENCH_LOG_LEVEL:-info} "${server_cpu[@]}" "$tmp/api" >"$tmp/api.log" 2>&1 &
 pids+=($!)
 "${server_cpu[@]}" "$tmp/loadgen" -serve-bare 127.0.0.1:18081 &
 pids+=($!)

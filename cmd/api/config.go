@@ -36,6 +36,7 @@ type config struct {
 	AppEnv string
 
 	HTTPAddr          string
+	MetricsAddr       string
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
 	WriteTimeout      time.Duration
@@ -47,6 +48,8 @@ type config struct {
 
 	LogLevel  slog.Level
 	LogFormat string
+	// LogFlushInterval batches log lines; 0 writes each line at once.
+	LogFlushInterval time.Duration
 
 	CORSAllowOrigins     []string
 	CORSAllowCredentials bool
@@ -131,6 +134,7 @@ func (c *config) register(l *loader) *rawSettings {
 	l.fs.BoolVar(&c.Version, "version", false, "print the version and exit")
 	l.str(&c.AppEnv, "APP_ENV", "development", "development or production; production refuses unsafe defaults")
 	l.str(&c.HTTPAddr, "HTTP_ADDR", ":8080", "address the HTTP server listens on")
+	l.str(&c.MetricsAddr, "METRICS_ADDR", "", "serve /metrics on this address instead of HTTP_ADDR (default: on HTTP_ADDR)")
 	l.duration(&c.ReadHeaderTimeout, "HTTP_READ_HEADER_TIMEOUT", 5*time.Second, "time allowed to read request headers")
 	l.duration(&c.ReadTimeout, "HTTP_READ_TIMEOUT", 30*time.Second, "time allowed to read a whole request; upload routes extend it")
 	l.duration(&c.WriteTimeout, "HTTP_WRITE_TIMEOUT", 30*time.Second, "time allowed to write a response; download routes extend it")
@@ -141,6 +145,7 @@ func (c *config) register(l *loader) *rawSettings {
 	l.duration(&c.ShutdownDelay, "SHUTDOWN_DELAY", 0, "time /readyz answers 503 before the server stops accepting, for load balancers to notice")
 	l.str(&r.level, "LOG_LEVEL", "info", "debug, info, warn or error")
 	l.str(&c.LogFormat, "LOG_FORMAT", "json", "json or text")
+	l.duration(&c.LogFlushInterval, "LOG_FLUSH_INTERVAL", 100*time.Millisecond, "write log lines in batches this often (0: each line at once); a killed process loses at most this much")
 	l.str(&r.origins, "CORS_ALLOW_ORIGINS", "", "comma-separated origins allowed by CORS and WebSockets (default: this service's localhost origins)")
 	l.boolean(&c.CORSAllowCredentials, "CORS_ALLOW_CREDENTIALS", false, "let allowed origins send cookies cross-site")
 	l.str(&r.proxies, "TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed (default: none)")
@@ -226,6 +231,9 @@ func (c config) validate() error {
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		return fmt.Errorf("HTTP_ADDR: %q is not host:port", c.HTTPAddr)
 	}
+	if _, _, err := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr != "" && err != nil {
+		return fmt.Errorf("METRICS_ADDR: %q is not host:port", c.MetricsAddr)
+	}
 	for name, d := range map[string]time.Duration{
 		"HTTP_READ_HEADER_TIMEOUT": c.ReadHeaderTimeout,
 		"HTTP_READ_TIMEOUT":        c.ReadTimeout,
@@ -241,6 +249,9 @@ func (c config) validate() error {
 		if d <= 0 {
 			return fmt.Errorf("%s: must be positive, got %s", name, d)
 		}
+	}
+	if c.LogFlushInterval < 0 {
+		return fmt.Errorf("LOG_FLUSH_INTERVAL: must not be negative, got %s", c.LogFlushInterval)
 	}
 	if c.ShutdownDelay < 0 {
 		return fmt.Errorf("SHUTDOWN_DELAY: must not be negative, got %s", c.ShutdownDelay)

@@ -18,6 +18,7 @@ import (
 
 	"example.com/echotemplate/internal/handlers"
 	"example.com/echotemplate/internal/logging"
+	"example.com/echotemplate/internal/metrics"
 	"example.com/echotemplate/internal/static"
 	"example.com/echotemplate/internal/storage"
 	"example.com/echotemplate/internal/upload"
@@ -47,12 +48,35 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case cfg.Healthcheck:
 		return healthcheck(ctx, cfg.HTTPAddr)
 	}
-	log, err := logging.New(stdout, cfg.LogFormat, cfg.LogLevel)
+	logOut := stdout
+	if cfg.LogFlushInterval > 0 {
+		fw := logging.NewFlushWriter(stdout, cfg.LogFlushInterval)
+		defer fw.Close() // Last, so the final lines are written out.
+		logOut = fw
+	}
+	log, err := logging.New(logOut, cfg.LogFormat, cfg.LogLevel)
 	if err != nil {
 		return fmt.Errorf("logger: %w", err)
 	}
 	if cfg.AppEnv != "production" && getenv("COOKIE_HASH_KEY") == "" {
 		log.Warn("COOKIE_HASH_KEY is not set: using a random key, so signed cookies end with this process")
+	}
+
+	// Claim the ports first, so a port in use stops the start before
+	// anything else runs. srv.Serve closes them at shutdown; the deferred
+	// closes cover the early returns.
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	defer ln.Close()
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = lc.Listen(ctx, "tcp", cfg.MetricsAddr); err != nil {
+			return fmt.Errorf("listen on METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+		}
+		defer metricsLn.Close()
 	}
 
 	store, err := storage.New(cfg.StorageDir, storage.Options{AllowedTypes: cfg.UploadAllowedTypes})
@@ -96,28 +120,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}})
 	}
 	health := handlers.NewHealth(checks...)
+	m := metrics.New()
+	taskMetrics(ctx, m, queue, log)
+	chatMetrics(m, hub)
 	//nolint:contextcheck // Handlers use each request's own context.
-	e := handlers.NewServer(handlers.Config{
-		AllowOrigins:         cfg.CORSAllowOrigins,
-		AllowCredentials:     cfg.CORSAllowCredentials,
-		TrustedProxies:       cfg.TrustedProxies,
-		RedirectURL:          cfg.RedirectURL,
-		RedirectAllowedHosts: cfg.RedirectAllowedHosts,
-		CookieSecure:         cfg.CookieSecure,
-		CookieHashKey:        cfg.CookieHashKey,
-		CookieBlockKey:       cfg.CookieBlockKey,
-		BodyLimit:            cfg.BodyLimit,
-		HeaderLimit:          cfg.MaxHeaderBytes,
-		Upload: upload.Limits{
-			MaxBytes:       cfg.MaxUploadBytes,
-			MaxParts:       cfg.UploadMaxParts,
-			MaxHeaderBytes: int(cfg.UploadMaxPartHeaderBytes),
-			MaxFieldBytes:  cfg.UploadMaxFieldBytes,
-		},
-		UploadAllowedTypes: cfg.UploadAllowedTypes,
-		UploadPace:         handlers.Pace{MinBytesPerSec: cfg.UploadMinBytesPerSec, Window: cfg.TransferRateWindow, Timeout: cfg.UploadTimeout},
-		DownloadPace:       handlers.Pace{MinBytesPerSec: cfg.DownloadMinBytesPerSec, Window: cfg.TransferRateWindow, Timeout: cfg.DownloadTimeout},
-	}, handlers.Deps{Log: log, Health: health, Files: store, Static: page, Tasks: queue, WebSockets: hub})
+	e := handlers.NewServer(serverConfig(cfg), handlers.Deps{
+		Log: log, Health: health, Files: store, Static: page, Tasks: queue, WebSockets: hub, Metrics: m,
+	})
 
 	srv := &http.Server{
 		Handler:           e,
@@ -130,15 +139,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxHeaderBytes: 2 * cfg.MaxHeaderBytes,
 		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", cfg.HTTPAddr)
-	if err != nil {
-		_ = stopWork(ctx) // nothing has started: it returns at once
-		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
-	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "env", cfg.AppEnv, "version", buildVersion())
+
+	metricsSrv := &http.Server{Handler: m.Handler(), ReadHeaderTimeout: cfg.ReadHeaderTimeout}
+	if metricsLn != nil {
+		go func() { _ = metricsSrv.Serve(metricsLn) }() // Ends with ErrServerClosed at shutdown.
+		log.Info("serving metrics", "addr", metricsLn.Addr().String())
+	}
 
 	select {
 	case err := <-serveErr:
@@ -158,6 +167,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
 
+	_ = metricsSrv.Shutdown(shutdownCtx) // Scrapes are short; nothing to drain.
 	var httpErr error
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		_ = srv.Close()
@@ -223,4 +233,30 @@ func pageFiles(dir string, maxAge time.Duration) (*static.Handler, func(), error
 		return nil, nil, fmt.Errorf("STATIC_DIR: %w", err)
 	}
 	return h, func() { root.Close() }, nil
+}
+
+// serverConfig maps the service's settings onto the HTTP layer's.
+func serverConfig(cfg config) handlers.Config {
+	return handlers.Config{
+		AllowOrigins:         cfg.CORSAllowOrigins,
+		AllowCredentials:     cfg.CORSAllowCredentials,
+		TrustedProxies:       cfg.TrustedProxies,
+		RedirectURL:          cfg.RedirectURL,
+		RedirectAllowedHosts: cfg.RedirectAllowedHosts,
+		CookieSecure:         cfg.CookieSecure,
+		CookieHashKey:        cfg.CookieHashKey,
+		CookieBlockKey:       cfg.CookieBlockKey,
+		BodyLimit:            cfg.BodyLimit,
+		HeaderLimit:          cfg.MaxHeaderBytes,
+		MetricsOnOwnListener: cfg.MetricsAddr != "",
+		Upload: upload.Limits{
+			MaxBytes:       cfg.MaxUploadBytes,
+			MaxParts:       cfg.UploadMaxParts,
+			MaxHeaderBytes: int(cfg.UploadMaxPartHeaderBytes),
+			MaxFieldBytes:  cfg.UploadMaxFieldBytes,
+		},
+		UploadAllowedTypes: cfg.UploadAllowedTypes,
+		UploadPace:         handlers.Pace{MinBytesPerSec: cfg.UploadMinBytesPerSec, Window: cfg.TransferRateWindow, Timeout: cfg.UploadTimeout},
+		DownloadPace:       handlers.Pace{MinBytesPerSec: cfg.DownloadMinBytesPerSec, Window: cfg.TransferRateWindow, Timeout: cfg.DownloadTimeout},
+	}
 }

@@ -260,3 +260,54 @@ func expectWS(t *testing.T, conn *websocket.Conn, want ...string) {
 		}
 	}
 }
+
+func TestRunServesMetricsOnOwnListener(t *testing.T) {
+	addr, metricsAddr := freeAddr(t), freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-http-addr", addr, "-metrics-addr", metricsAddr},
+			env("STORAGE_DIR", t.TempDir()), io.Discard, io.Discard)
+	}()
+	waitStatus(t, "http://"+addr+"/healthz", http.StatusOK)
+	waitStatus(t, "http://"+metricsAddr+"/metrics", http.StatusOK)
+	waitStatus(t, "http://"+addr+"/metrics", http.StatusNotFound)
+
+	for range 2 {
+		resp, err := http.Post("http://"+addr+"/notify?email=a@example.com", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	// The log mailer sends at once; the scrape sees the jobs and requests.
+	deadline := time.Now().Add(5 * time.Second)
+	for want := []string{
+		`app_tasks_sent_total 2`,
+		`app_http_requests_total{method="POST",route="/notify",status="202"} 2`,
+		`app_ws_connections 0`,
+	}; ; time.Sleep(50 * time.Millisecond) {
+		resp, err := http.Get("http://" + metricsAddr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		missing := ""
+		for _, w := range want {
+			if !strings.Contains(string(body), w) {
+				missing = w
+			}
+		}
+		if missing == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics never showed %s", missing)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run = %v", err)
+	}
+}

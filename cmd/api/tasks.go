@@ -18,6 +18,7 @@ type taskQueue interface {
 	tasks.Queue
 	Start() error
 	Shutdown(ctx context.Context) error
+	Stats(ctx context.Context) (tasks.Stats, error)
 }
 
 // startTasks builds the mailer and the queue the configuration asks for,

@@ -27,7 +27,7 @@ func addRoutes(e *echo.Echo, cfg Config, deps Deps, codec *securecookie.SecureCo
 	e.GET("/chat", handleChat(deps.WebSockets))
 
 	// Files: uploads, downloads, and the page with its assets.
-	e.POST("/upload", handleUpload(deps.Files, cfg.Upload, cfg.UploadAllowedTypes, cfg.UploadPace))
+	e.POST("/upload", handleUpload(deps.Files, cfg.Upload, cfg.UploadAllowedTypes, cfg.UploadPace, deps.Metrics))
 	download := handleDownload(deps.Files, cfg.DownloadPace)
 	e.GET("/download/:id", download)
 	e.HEAD("/download/:id", download)
@@ -54,6 +54,9 @@ func addRoutes(e *echo.Echo, cfg Config, deps Deps, codec *securecookie.SecureCo
 	e.GET("/openapi.yaml", handleOpenAPI())
 	e.GET("/docs", handleDocsRedirect())
 	e.GET("/docs/*", handleDocs())
+	if !cfg.MetricsOnOwnListener {
+		e.GET("/metrics", echo.WrapHandler(deps.Metrics.Handler()))
+	}
 }
 
 func handleOpenAPI() echo.HandlerFunc {

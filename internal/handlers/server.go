@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"example.com/echotemplate/internal/metrics"
 	"example.com/echotemplate/internal/mw"
 	"example.com/echotemplate/internal/storage"
 	"example.com/echotemplate/internal/tasks"
@@ -43,6 +44,9 @@ type Config struct {
 	BodyLimit int64
 	// HeaderLimit caps the request line and headers; larger ones get 431.
 	HeaderLimit int
+	// MetricsOnOwnListener leaves /metrics off this server, for a service
+	// that serves it on METRICS_ADDR instead.
+	MetricsOnOwnListener bool
 	// Upload bounds each POST /upload request: body size, parts, part
 	// headers and plain fields. Zero fields take upload.DefaultLimits.
 	Upload upload.Limits
@@ -67,6 +71,9 @@ type Deps struct {
 	// Static serves the page at / and its assets at /static/ (a
 	// static.Handler). Optional: without it both answer 404.
 	Static http.Handler
+	// Metrics records every request. Optional: NewServer makes a private
+	// registry when it is nil.
+	Metrics *metrics.Metrics
 	// Tasks takes the background jobs that handlers add: a
 	// *tasks.Dispatcher or a *redisqueue.Queue. Required by POST /notify,
 	// which answers 500 without it.
@@ -88,6 +95,9 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 // NewServer returns the service's whole HTTP surface.
 func NewServer(cfg Config, deps Deps) *echo.Echo {
+	if deps.Metrics == nil {
+		deps.Metrics = metrics.New()
+	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -101,16 +111,18 @@ func NewServer(cfg Config, deps Deps) *echo.Echo {
 	e.Use(
 		mw.ProcessTime(),
 		mw.RequestID(),
+		mw.Metrics(deps.Metrics),
 		mw.RequestLog(deps.Log),
 		mw.Recover(),
 		mw.HeaderLimit(cfg.HeaderLimit),
-		middleware.SecureWithConfig(middleware.SecureConfig{
-			XSSProtection:         "", // Obsolete, and harmful in old browsers; the CSP replaces it.
-			ContentTypeNosniff:    "nosniff",
-			XFrameOptions:         "DENY",
-			HSTSMaxAge:            31536000, // Sent on TLS requests only.
-			ContentSecurityPolicy: contentSecurityPolicy,
-			ReferrerPolicy:        "strict-origin-when-cross-origin",
+		mw.SecureHeaders(mw.SecureHeadersConfig{
+			Headers: map[string]string{
+				"X-Content-Type-Options":  "nosniff",
+				"X-Frame-Options":         "DENY",
+				"Referrer-Policy":         "strict-origin-when-cross-origin",
+				"Content-Security-Policy": contentSecurityPolicy,
+			},
+			TLSHeaders: map[string]string{"Strict-Transport-Security": "max-age=31536000; includeSubDomains"},
 		}),
 		middleware.CORSWithConfig(middleware.CORSConfig{
 			AllowOriginFunc:  allowOrigin(cfg.AllowOrigins),

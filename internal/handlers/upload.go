@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"example.com/echotemplate/internal/metrics"
 	"example.com/echotemplate/internal/storage"
 	"example.com/echotemplate/internal/upload"
 )
@@ -24,7 +25,7 @@ const statusClientClosedRequest = 499
 // part as it arrives (upload.Receiver), and answers 201. One file part gets
 // the stored file's description and a Location to download it from;
 // several get {"files": [...]} in the order they were sent.
-func handleUpload(files FileStore, limits upload.Limits, allowedTypes []string, pace Pace) echo.HandlerFunc {
+func handleUpload(files FileStore, limits upload.Limits, allowedTypes []string, pace Pace, m *metrics.Metrics) echo.HandlerFunc {
 	type storedFile struct {
 		ID          string `json:"id"`
 		Filename    string `json:"filename"`
@@ -49,6 +50,9 @@ func handleUpload(files FileStore, limits upload.Limits, allowedTypes []string, 
 		_ = rc.SetWriteDeadline(time.Now().Add(pace.Window))
 		if err != nil {
 			return uploadError(c, err, receiver.Limits(), allowedTypes, pace)
+		}
+		for _, f := range res.Files {
+			m.Uploaded(f.Size)
 		}
 		if len(res.Files) == 1 {
 			f := res.Files[0]

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+// TestComposeFile loads docker-compose.yml with the Compose spec's own
+// parser and checks that it runs what the README promises, and that every
+// variable it sets is one the service reads: a typo there would otherwise
+// be ignored in silence.
+func TestComposeFile(t *testing.T) {
+	opts, err := cli.NewProjectOptions([]string{"../../docker-compose.yml"},
+		cli.WithWorkingDirectory("../.."), cli.WithName("echotemplate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	project, err := opts.LoadProject(context.Background())
+	if err != nil {
+		t.Fatalf("docker-compose.yml does not load: %v", err)
+	}
+
+	l := &loader{fs: flag.NewFlagSet("api", flag.ContinueOnError), getenv: env()}
+	var c config
+	c.register(l)
+
+	for _, name := range []string{"api1", "api2", "proxy", "redis", "mailpit"} {
+		if _, err := project.GetService(name); err != nil {
+			t.Errorf("service %s is missing", name)
+		}
+	}
+	for _, name := range []string{"api1", "api2"} {
+		svc, err := project.GetService(name)
+		if err != nil {
+			continue
+		}
+		for key := range svc.Environment {
+			if !slices.Contains(l.names, key) {
+				t.Errorf("%s sets %s, which the service does not read", name, key)
+			}
+		}
+		for _, key := range []string{"REDIS_URL", "SMTP_URL", "STORAGE_DIR", "COOKIE_HASH_KEY"} {
+			if svc.Environment[key] == nil {
+				t.Errorf("%s does not set %s", name, key)
+			}
+		}
+		for _, dep := range []string{"redis", "mailpit"} {
+			if d, ok := svc.DependsOn[dep]; !ok || d.Condition != types.ServiceConditionHealthy {
+				t.Errorf("%s should wait for %s to be healthy", name, dep)
+			}
+		}
+		if svc.HealthCheck == nil || len(svc.HealthCheck.Test) == 0 {
+			t.Errorf("%s has no health check", name)
+		}
+		if !mountsVolume(svc, "uploads") {
+			t.Errorf("%s does not mount the shared uploads volume", name)
+		}
+	}
+	if proxy, err := project.GetService("proxy"); err == nil {
+		for _, api := range []string{"api1", "api2"} {
+			if d, ok := proxy.DependsOn[api]; !ok || d.Condition != types.ServiceConditionHealthy {
+				t.Errorf("proxy should wait for %s to be healthy", api)
+			}
+		}
+	}
+}
+
+func mountsVolume(svc types.ServiceConfig, name string) bool {
+	for _, v := range svc.Volumes {
+		if v.Type == types.VolumeTypeVolume && v.Source == name {
+			return true
+		}
+	}
+	return false
+}
+
+// TestDockerfile checks what the image promises: a static build, a
+// non-root distroless runtime, a health check that needs no shell, and
+// only settings the service reads. (hadolint, the usual linter, is not
+// packaged for Debian; this covers the rules that matter here.)
+func TestDockerfile(t *testing.T) {
+	b, err := os.ReadFile("../../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &loader{fs: flag.NewFlagSet("api", flag.ContinueOnError), getenv: env()}
+	var c config
+	c.register(l)
+
+	var stages, runtime []string // instructions of all stages, and of the last
+	for _, line := range strings.Split(strings.ReplaceAll(string(b), "\\\n", " "), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if strings.HasPrefix(line, "FROM ") {
+			runtime = nil
+		}
+		stages = append(stages, line)
+		runtime = append(runtime, line)
+	}
+	has := func(lines []string, prefix, part string) bool {
+		return slices.ContainsFunc(lines, func(l string) bool {
+			return strings.HasPrefix(l, prefix) && strings.Contains(l, part)
+		})
+	}
+	checks := []struct {
+		ok   bool
+		want string
+	}{
+		{has(stages, "RUN ", "CGO_ENABLED=0"), "a static build (CGO_ENABLED=0)"},
+		{has(runtime, "FROM ", "distroless/static"), "a distroless static runtime image"},
+		{has(runtime, "USER ", "65532"), "a non-root USER in the runtime stage"},
+		{has(runtime, "HEALTHCHECK ", `CMD ["/usr/local/bin/api", "-healthcheck"]`), "an exec-form HEALTHCHECK calling api -healthcheck"},
+		{has(runtime, "ENTRYPOINT ", `["/usr/local/bin/api"]`), "an exec-form ENTRYPOINT"},
+		{!has(stages, "FROM ", ":latest"), "pinned base image tags"},
+	}
+	for _, c := range checks {
+		if !c.ok {
+			t.Errorf("Dockerfile lacks %s", c.want)
+		}
+	}
+	for _, line := range runtime {
+		if !strings.HasPrefix(line, "ENV ") {
+			continue
+		}
+		for _, kv := range strings.Fields(strings.TrimPrefix(line, "ENV ")) {
+			key, _, _ := strings.Cut(kv, "=")
+			if !slices.Contains(l.names, key) {
+				t.Errorf("Dockerfile sets %s, which the service does not read", key)
+			}
+		}
+	}
+}

@@ -1,0 +1,70 @@
+package handlers
+
+import (
+	"bytes"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"example.com/echotemplate/internal/logging"
+	"example.com/echotemplate/internal/metrics"
+	"example.com/echotemplate/internal/storage"
+)
+
+// TestMetricsAfterScriptedRequests checks /metrics after a known set of
+// requests: counters by route pattern, never by raw path.
+func TestMetricsAfterScriptedRequests(t *testing.T) {
+	log, _ := logging.New(&bytes.Buffer{}, "json", slog.LevelInfo)
+	store, err := storage.New(t.TempDir(), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := metrics.New()
+	e := NewServer(testConfig(), Deps{Log: log, Health: NewHealth(), Files: store, Metrics: m})
+	serve := func(req *http.Request) int {
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		return rec.Code
+	}
+
+	for range 3 {
+		serve(httptest.NewRequest(http.MethodGet, "/headers", nil))
+	}
+	serve(httptest.NewRequest(http.MethodGet, "/download/0123456789abcdef0123456789abcdef", nil))
+	serve(httptest.NewRequest(http.MethodGet, "/download/fedcba9876543210fedcba9876543210", nil))
+	serve(httptest.NewRequest(http.MethodGet, "/no/such/thing", nil))
+
+	var body bytes.Buffer
+	mp := multipart.NewWriter(&body)
+	part, _ := mp.CreateFormFile("file", "hello.txt")
+	_, _ = part.Write([]byte("hello, metrics"))
+	_ = mp.Close()
+	up := httptest.NewRequest(http.MethodPost, "/upload", &body)
+	up.Header.Set("Content-Type", mp.FormDataContentType())
+	if got := serve(up); got != http.StatusCreated {
+		t.Fatalf("upload = %d, want 201", got)
+	}
+
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	out := rec.Body.String()
+	for _, want := range []string{
+		`app_http_requests_total{method="GET",route="/headers",status="200"} 3`,
+		`app_http_requests_total{method="GET",route="/download/:id",status="404"} 2`,
+		`app_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
+		`app_http_requests_total{method="POST",route="/upload",status="201"} 1`,
+		`app_http_request_duration_seconds_count{method="GET",route="/headers"} 3`,
+		`app_upload_bytes_total 14`,
+		`app_http_requests_in_flight 1`, // the scrape itself
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(out, "0123456789abcdef") || strings.Contains(out, "/no/such/thing") {
+		t.Error("/metrics has a raw path in a label")
+	}
+}

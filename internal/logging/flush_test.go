@@ -1,0 +1,76 @@
+package logging
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer is a bytes.Buffer safe for the flusher and the test.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestFlushWriter(t *testing.T) {
+	var out lockedBuffer
+	f := NewFlushWriter(&out, 20*time.Millisecond)
+	_, _ = f.Write([]byte("one\n"))
+	if out.String() != "" {
+		t.Fatal("written before the interval passed")
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for out.String() != "one\n" {
+		if time.Now().After(deadline) {
+			t.Fatalf("after the interval got %q, want the line", out.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+
+	_, _ = f.Write([]byte("two\n"))
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != "one\ntwo\n" {
+		t.Errorf("after Close got %q, want both lines", got)
+	}
+}
+
+func TestFlushWriterKeepsLinesWhole(t *testing.T) {
+	var out lockedBuffer
+	f := NewFlushWriter(&out, time.Millisecond)
+	var wg sync.WaitGroup
+	line := strings.Repeat("x", 999) + "\n"
+	for range 8 {
+		wg.Go(func() {
+			for range 200 {
+				_, _ = f.Write([]byte(line))
+			}
+		})
+	}
+	wg.Wait()
+	_ = f.Close()
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 1600 {
+		t.Fatalf("got %d lines, want 1600", len(lines))
+	}
+	for _, l := range lines {
+		if len(l) != 999 {
+			t.Fatalf("a line of %d bytes: lines interleaved", len(l))
+		}
+	}
+}

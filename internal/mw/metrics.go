@@ -1,0 +1,50 @@
+package mw
+
+import (
+	"errors"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// RequestObserver records request metrics; *metrics.Metrics is one.
+type RequestObserver interface {
+	RequestStarted()
+	RequestDone(method, route string, status int, took time.Duration)
+}
+
+// unmatchedRoute labels requests no route matched, so that scanners
+// probing random paths add one series, not one per path.
+const unmatchedRoute = "unmatched"
+
+// Metrics records every request with its route pattern and the status the
+// client got. Place it outside RequestLog: by the time RequestLog returns,
+// the error handler has written the response.
+func Metrics(obs RequestObserver) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			obs.RequestStarted()
+			err := next(c)
+			route := c.Path()
+			if route == "" {
+				route = unmatchedRoute
+			}
+			status := c.Response().Status
+			if !c.Response().Committed && err != nil {
+				status = statusOf(err)
+			}
+			obs.RequestDone(c.Request().Method, route, status, time.Since(start))
+			return err
+		}
+	}
+}
+
+// statusOf guesses the status of an error not yet written.
+func statusOf(err error) int {
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		return he.Code
+	}
+	return 500
+}

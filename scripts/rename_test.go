@@ -1,0 +1,81 @@
+// Package scripts holds the repository's shell scripts; its test checks the
+// one a new service runs first.
+package scripts
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestRenameLeavesABuildableTree copies the tracked tree, renames the
+// module as a new user would, and checks the result builds and vets with
+// no trace of the old path.
+func TestRenameLeavesABuildableTree(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a copy of the whole tree; skipped with -short")
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := exec.Command("git", "-C", root, "ls-files", "-co", "--exclude-standard").Output()
+	if err != nil {
+		t.Skipf("not in a git checkout: %v", err) // A release tarball has nothing to rename from.
+	}
+	dir := t.TempDir()
+	for _, name := range strings.Fields(string(files)) {
+		copyFile(t, filepath.Join(root, name), filepath.Join(dir, name))
+	}
+	// The copy is a fresh checkout for the script's git ls-files.
+	run(t, dir, "git", "init", "-q")
+	run(t, dir, "git", "add", "-A")
+
+	const newPath = "github.com/acme/orders"
+	run(t, dir, "bash", "scripts/rename.sh", newPath)
+	run(t, dir, "go", "build", "./...")
+	run(t, dir, "go", "vet", "./...")
+
+	out := run(t, dir, "git", "grep", "-l", "--untracked", "example.com/echotemplate", "--", "*.go", "go.mod")
+	if strings.TrimSpace(out) != "" {
+		t.Errorf("the old module path is still in:\n%s", out)
+	}
+	if got := run(t, dir, "go", "list", "-m"); strings.TrimSpace(got) != newPath {
+		t.Errorf("module is %q, want %q", got, newPath)
+	}
+}
+
+func run(t *testing.T, dir string, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	gitGrep := name == "git" && args[0] == "grep" // It exits 1 when nothing matches.
+	if err != nil && !gitGrep {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func copyFile(t *testing.T, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if os.IsNotExist(err) {
+		return // Deleted in the work tree but still tracked.
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, info.Mode().Perm()); err != nil {
+		t.Fatal(err)
+	}
+}
