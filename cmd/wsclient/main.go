@@ -1,7 +1,9 @@
 // Command wsclient is a minimal WebSocket client for trying /ws and /chat
 // from a terminal: it sends each line of standard input as a text message
-// and prints each message it receives. At the end of input it closes the
-// connection, printing what the server still sends until it answers.
+// and prints each message it receives. At the end of input it waits until
+// the server has been quiet for a moment (a chat message may still be on its
+// way back through Redis), then closes the connection, printing what the
+// server still sends until it answers.
 //
 //	echo hello | go run ./cmd/wsclient ws://localhost:8080/ws
 //	go run ./cmd/wsclient 'ws://localhost:8080/chat?name=Ann'
@@ -18,8 +20,13 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// closeWait bounds the wait for the server's answer to our close frame.
-const closeWait = 5 * time.Second
+const (
+	// quietWait is how long the server must send nothing after the end of
+	// input before the client closes.
+	quietWait = 500 * time.Millisecond
+	// closeWait bounds the wait for the server's answer to our close frame.
+	closeWait = 5 * time.Second
+)
 
 func main() {
 	if err := run(os.Args[1:], os.Stdin, os.Stdout); err != nil {
@@ -47,6 +54,7 @@ func run(args []string, in io.Reader, out io.Writer) error {
 	// This goroutine is the only reader; the input goroutine is the only
 	// writer of messages, as gorilla/websocket requires.
 	received := make(chan error, 1)
+	printed := make(chan struct{}, 1)
 	go func() {
 		for {
 			_, msg, err := conn.ReadMessage()
@@ -55,6 +63,10 @@ func run(args []string, in io.Reader, out io.Writer) error {
 				return
 			}
 			fmt.Fprintln(out, string(msg))
+			select {
+			case printed <- struct{}{}:
+			default:
+			}
 		}
 	}()
 	inputDone := make(chan error, 1)
@@ -77,8 +89,19 @@ func run(args []string, in io.Reader, out io.Writer) error {
 			return err
 		}
 	}
-	// End of input: say goodbye. The server answers after the messages it
-	// still has for us.
+	// End of input: wait for a quiet moment, then say goodbye. The server
+	// answers after the messages it still has for us.
+	quiet := time.NewTimer(quietWait)
+	for waiting := true; waiting; {
+		select {
+		case <-printed:
+			quiet.Reset(quietWait)
+		case err := <-received:
+			return fmt.Errorf("the server ended the connection: %w", err)
+		case <-quiet.C:
+			waiting = false
+		}
+	}
 	bye := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
 	if err := conn.WriteControl(websocket.CloseMessage, bye, time.Now().Add(closeWait)); err != nil {
 		return fmt.Errorf("close: %w", err)
