@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"mime"
 	"net"
 	"net/url"
@@ -20,6 +21,7 @@ import (
 	"example.com/echotemplate/internal/logging"
 	"example.com/echotemplate/internal/mailer"
 	"example.com/echotemplate/internal/tasks"
+	"example.com/echotemplate/internal/ws"
 )
 
 // config is every setting of the service. Each one has a flag and an
@@ -75,10 +77,16 @@ type config struct {
 	StaticDir    string
 	StaticMaxAge time.Duration
 
+	// WebSockets holds the hub's limits and AllowedOrigins; run adds the
+	// UpgradeError hook.
+	WebSockets ws.Config
+	// WSRedisChannel is the Redis channel the chat's instances share.
+	WSRedisChannel string
 	// Tasks sets Workers, QueueSize, MaxAttempts and Timeout; the rest
 	// keep their defaults.
 	Tasks tasks.Config
-	// Redis selects the durable queue; nil keeps jobs in memory.
+	// Redis (REDIS_URL) selects the durable task queue and carries the chat
+	// between instances; nil keeps both within this process.
 	Redis *redis.Options
 	// SMTP selects a real mailer, with From set from MailFrom; nil writes
 	// emails to the log.
@@ -159,6 +167,15 @@ func (c *config) register(l *loader) *rawSettings {
 	l.duration(&c.TransferRateWindow, "TRANSFER_RATE_WINDOW", 15*time.Second, "how long an upload or download may stay below its minimum rate before it is cut off")
 	l.str(&c.StaticDir, "STATIC_DIR", "", "serve the page and /static/ from this directory, re-read on every request, instead of the files built in (for editing them live)")
 	l.duration(&c.StaticMaxAge, "STATIC_MAX_AGE", time.Hour, "how long browsers may reuse /static/ assets without asking (HTML is always revalidated)")
+	wsd := ws.DefaultConfig
+	l.size(&c.WebSockets.MaxMessageBytes, "WS_MAX_MESSAGE_BYTES", wsd.MaxMessageBytes, "largest WebSocket message a client may send; larger closes the connection with 1009")
+	l.integer(&c.WebSockets.MaxConnections, "WS_MAX_CONNECTIONS", wsd.MaxConnections, "most open WebSocket connections (echo and chat); more get 503")
+	l.integer(&c.WebSockets.SendBuffer, "WS_SEND_BUFFER", wsd.SendBuffer, "messages that may wait for one chat client; one that falls further behind is dropped with 1013")
+	l.number(&c.WebSockets.MessageRate, "WS_MESSAGE_RATE", wsd.MessageRate, "messages per second a WebSocket client may send on average; faster closes it with 1008")
+	l.integer(&c.WebSockets.MessageBurst, "WS_MESSAGE_BURST", wsd.MessageBurst, "messages a WebSocket client may send at once above WS_MESSAGE_RATE")
+	l.duration(&c.WebSockets.WriteWait, "WS_WRITE_TIMEOUT", wsd.WriteWait, "time a WebSocket client has to take each message (and the handshake) before it is dropped")
+	l.duration(&c.WebSockets.PongWait, "WS_PONG_TIMEOUT", wsd.PongWait, "time a silent WebSocket peer is kept; it is pinged every half of it")
+	l.str(&c.WSRedisChannel, "WS_REDIS_CHANNEL", "chat", "Redis channel the chat's instances share, with REDIS_URL set")
 	l.integer(&c.Tasks.Workers, "TASK_WORKERS", tasks.DefaultConfig.Workers, "how many background jobs (emails) run at once")
 	l.integer(&c.Tasks.QueueSize, "TASK_QUEUE_SIZE", tasks.DefaultConfig.QueueSize, "how many jobs may wait in memory before POST /notify answers 503 (in-process queue only)")
 	l.integer(&c.Tasks.MaxAttempts, "TASK_MAX_ATTEMPTS", tasks.DefaultConfig.MaxAttempts, "how often a job is tried before it is given up")
@@ -191,6 +208,7 @@ func (c *config) resolve(r *rawSettings) error {
 	if c.UploadAllowedTypes, err = parseMediaTypes(r.allowedTypes); err != nil {
 		return fmt.Errorf("UPLOAD_ALLOWED_TYPES: %w", err)
 	}
+	c.WebSockets.AllowedOrigins = webSocketOrigins(c.CORSAllowOrigins)
 	if c.Redis, err = parseRedisURL(r.redisURL); err != nil {
 		return fmt.Errorf("REDIS_URL: %w", err)
 	}
@@ -262,6 +280,9 @@ func (c config) validate() error {
 	if c.StorageDir == "" {
 		return errors.New("STORAGE_DIR: must not be empty")
 	}
+	if err := c.validateWebSockets(); err != nil {
+		return err
+	}
 	for _, n := range []struct {
 		name     string
 		got, max int
@@ -308,6 +329,53 @@ func parseOrigins(s, httpAddr string) ([]string, error) {
 		out = append(out, u.Scheme+"://"+strings.ToLower(u.Host))
 	}
 	return out, nil
+}
+
+// webSocketOrigins returns the origins, besides the service's own host, that
+// may open WebSockets: those of CORS_ALLOW_ORIGINS but "*". A WebSocket
+// handshake carries the visitor's cookies, unlike the requests "*" opens
+// CORS to, so "*" allows no other site a WebSocket.
+func webSocketOrigins(cors []string) []string {
+	var out []string
+	for _, o := range cors {
+		if o != "*" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// validateWebSockets checks the WS_ settings. The upper bounds keep a typo
+// from committing the hub to unbounded memory per connection or message.
+func (c config) validateWebSockets() error {
+	w := c.WebSockets
+	for _, n := range []struct {
+		name     string
+		got, max int64
+	}{
+		{"WS_MAX_MESSAGE_BYTES", w.MaxMessageBytes, 1 << 20},
+		{"WS_MAX_CONNECTIONS", int64(w.MaxConnections), 1_000_000},
+		{"WS_SEND_BUFFER", int64(w.SendBuffer), 10_000},
+		{"WS_MESSAGE_BURST", int64(w.MessageBurst), 10_000},
+	} {
+		if n.got < 1 || n.got > n.max {
+			return fmt.Errorf("%s: must be between 1 and %d, got %d", n.name, n.max, n.got)
+		}
+	}
+	if w.MessageRate <= 0 || w.MessageRate > 10_000 {
+		return fmt.Errorf("WS_MESSAGE_RATE: must be above 0 and at most 10000, got %g", w.MessageRate)
+	}
+	if w.WriteWait <= 0 {
+		return fmt.Errorf("WS_WRITE_TIMEOUT: must be positive, got %s", w.WriteWait)
+	}
+	// The hub pings every half of it; shorter than a second would flood.
+	if w.PongWait < time.Second {
+		return fmt.Errorf("WS_PONG_TIMEOUT: must be at least 1s, got %s", w.PongWait)
+	}
+	if strings.TrimSpace(c.WSRedisChannel) == "" {
+		return errors.New("WS_REDIS_CHANNEL: must not be empty")
+	}
+	return nil
 }
 
 func parseCIDRs(s string) ([]*net.IPNet, error) {
@@ -473,6 +541,17 @@ func (l *loader) integer(p *int, env string, def int, usage string) {
 			return fmt.Errorf("%q is not a whole number", s)
 		}
 		*p = n
+		return nil
+	})
+}
+
+func (l *loader) number(p *float64, env string, def float64, usage string) {
+	l.parsed(env, strconv.FormatFloat(def, 'g', -1, 64), usage, func(s string) error {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("%q is not a number such as 10 or 0.5", s)
+		}
+		*p = f
 		return nil
 	})
 }

@@ -4,11 +4,13 @@ import (
 	"flag"
 	"io"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"example.com/echotemplate/internal/tasks"
+	"example.com/echotemplate/internal/ws"
 )
 
 // env returns a getenv over the given pairs.
@@ -56,6 +58,52 @@ func TestLoadConfigFiles(t *testing.T) {
 	}
 	if got := strings.Join(c.UploadAllowedTypes, ","); got != "image/png,image/*" {
 		t.Errorf("allowed types = %s", got)
+	}
+}
+
+func TestLoadConfigWebSockets(t *testing.T) {
+	tests := []struct {
+		name        string
+		env         []string
+		want        ws.Config
+		wantChannel string
+	}{
+		{
+			name: "Defaults",
+			want: ws.Config{MaxMessageBytes: 4096, MaxConnections: 10000, SendBuffer: 64, MessageRate: 10, MessageBurst: 20,
+				WriteWait: 10 * time.Second, PongWait: time.Minute,
+				AllowedOrigins: []string{"http://localhost:8080", "http://127.0.0.1:8080"}},
+			wantChannel: "chat",
+		},
+		{
+			name: "Set",
+			env: []string{"WS_MAX_MESSAGE_BYTES", "16KiB", "WS_MAX_CONNECTIONS", "50", "WS_SEND_BUFFER", "8", "WS_MESSAGE_RATE", "0.5",
+				"WS_MESSAGE_BURST", "3", "WS_WRITE_TIMEOUT", "2s", "WS_PONG_TIMEOUT", "20s", "WS_REDIS_CHANNEL", "orders:chat",
+				"CORS_ALLOW_ORIGINS", "https://app.example"},
+			want: ws.Config{MaxMessageBytes: 16 << 10, MaxConnections: 50, SendBuffer: 8, MessageRate: 0.5, MessageBurst: 3,
+				WriteWait: 2 * time.Second, PongWait: 20 * time.Second, AllowedOrigins: []string{"https://app.example"}},
+			wantChannel: "orders:chat",
+		},
+		{
+			// CORS's "*" opens nothing to WebSockets: only the service's own
+			// host and the origins listed by name.
+			name: "WildcardCORS",
+			env:  []string{"CORS_ALLOW_ORIGINS", "*, https://app.example"},
+			want: ws.Config{MaxMessageBytes: 4096, MaxConnections: 10000, SendBuffer: 64, MessageRate: 10, MessageBurst: 20,
+				WriteWait: 10 * time.Second, PongWait: time.Minute, AllowedOrigins: []string{"https://app.example"}},
+			wantChannel: "chat",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := loadConfig(nil, env(tt.env...), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(c.WebSockets, tt.want) || c.WSRedisChannel != tt.wantChannel {
+				t.Errorf("got %+v on channel %q,\nwant %+v on %q", c.WebSockets, c.WSRedisChannel, tt.want, tt.wantChannel)
+			}
+		})
 	}
 }
 
@@ -117,6 +165,17 @@ func TestLoadConfigRejects(t *testing.T) {
 		{"Window", nil, []string{"TRANSFER_RATE_WINDOW", "0s"}, "TRANSFER_RATE_WINDOW"},
 		{"UploadTimeout", nil, []string{"UPLOAD_TIMEOUT", "-1m"}, "UPLOAD_TIMEOUT"},
 		{"MaxAge", nil, []string{"STATIC_MAX_AGE", "forever"}, "STATIC_MAX_AGE"},
+		{"WSMessageBytes", nil, []string{"WS_MAX_MESSAGE_BYTES", "0"}, "WS_MAX_MESSAGE_BYTES"},
+		{"WSMessageBytesHuge", nil, []string{"WS_MAX_MESSAGE_BYTES", "2MiB"}, "WS_MAX_MESSAGE_BYTES"},
+		{"WSConnections", nil, []string{"WS_MAX_CONNECTIONS", "-1"}, "WS_MAX_CONNECTIONS"},
+		{"WSSendBuffer", nil, []string{"WS_SEND_BUFFER", "0"}, "WS_SEND_BUFFER"},
+		{"WSRate", nil, []string{"WS_MESSAGE_RATE", "fast"}, "WS_MESSAGE_RATE"},
+		{"WSRateZero", nil, []string{"WS_MESSAGE_RATE", "0"}, "WS_MESSAGE_RATE"},
+		{"WSRateNaN", nil, []string{"WS_MESSAGE_RATE", "NaN"}, "WS_MESSAGE_RATE"},
+		{"WSBurst", nil, []string{"WS_MESSAGE_BURST", "0"}, "WS_MESSAGE_BURST"},
+		{"WSWriteTimeout", nil, []string{"WS_WRITE_TIMEOUT", "0s"}, "WS_WRITE_TIMEOUT"},
+		{"WSPongTimeout", nil, []string{"WS_PONG_TIMEOUT", "100ms"}, "WS_PONG_TIMEOUT"},
+		{"WSRedisChannel", nil, []string{"WS_REDIS_CHANNEL", " "}, "WS_REDIS_CHANNEL"},
 		{"NoWorkers", nil, []string{"TASK_WORKERS", "0"}, "TASK_WORKERS"},
 		{"WorkersNotANumber", nil, []string{"TASK_WORKERS", "four"}, "TASK_WORKERS"},
 		{"HugeQueue", nil, []string{"TASK_QUEUE_SIZE", "1000000000"}, "TASK_QUEUE_SIZE"},

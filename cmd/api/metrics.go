@@ -7,6 +7,7 @@ import (
 
 	"example.com/echotemplate/internal/metrics"
 	"example.com/echotemplate/internal/tasks"
+	"example.com/echotemplate/internal/ws"
 )
 
 // statsTimeout bounds one read of the task queue's figures during a scrape;
@@ -35,6 +36,20 @@ func taskMetrics(ctx context.Context, m *metrics.Metrics, q interface {
 			{Name: "tasks_sent_total", Help: "Jobs whose email the mailer accepted.", Counter: true, Value: float64(s.Sent)},
 			{Name: "tasks_gave_up_total", Help: "Jobs that failed their last attempt.", Counter: true, Value: float64(s.GaveUp)},
 			{Name: "tasks_dropped_total", Help: "Jobs lost at the shutdown deadline or not enqueued after the response.", Counter: true, Value: float64(s.Dropped)},
+		}
+	})
+}
+
+// chatMetrics exposes the WebSocket hub's counters, read once per scrape.
+func chatMetrics(m *metrics.Metrics, hub *ws.Hub) {
+	m.AddSource(func() []metrics.Stat {
+		s := hub.Stats()
+		return []metrics.Stat{
+			{Name: "ws_connections", Help: "Open WebSocket connections, echo and chat.", Value: float64(s.Connections)},
+			{Name: "ws_messages_total", Help: "Chat messages fanned out to this instance's clients.", Counter: true, Value: float64(s.Messages)},
+			{Name: "ws_deliveries_total", Help: "Chat messages queued to a client.", Counter: true, Value: float64(s.Deliveries)},
+			{Name: "ws_dropped_total", Help: "Chat clients disconnected for falling behind.", Counter: true, Value: float64(s.Dropped)},
+			{Name: "ws_rate_limited_total", Help: "Connections closed for sending too fast.", Counter: true, Value: float64(s.RateLimited)},
 		}
 	})
 }

@@ -14,12 +14,16 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"example.com/echotemplate/internal/handlers"
 	"example.com/echotemplate/internal/logging"
 	"example.com/echotemplate/internal/metrics"
 	"example.com/echotemplate/internal/static"
 	"example.com/echotemplate/internal/storage"
 	"example.com/echotemplate/internal/upload"
+	"example.com/echotemplate/internal/ws"
+	"example.com/echotemplate/internal/ws/redisbroker"
 	"example.com/echotemplate/web"
 )
 
@@ -85,18 +89,43 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer closePage()
 
-	bg, err := startTasks(ctx, cfg, log)
+	rdb, err := openRedis(ctx, cfg.Redis)
 	if err != nil {
-		return fmt.Errorf("background tasks: %w", err)
+		return err
+	}
+	queue, err := startTasks(cfg, rdb, log)
+	if err != nil {
+		return errors.Join(fmt.Errorf("background tasks: %w", err), closeRedis(rdb))
+	}
+	hub, err := startChat(cfg, rdb, log)
+	if err != nil {
+		return errors.Join(err, drainTasks(ctx, queue), closeRedis(rdb))
+	}
+	// stopWork stops, in order, what runs beside HTTP: the WebSockets, which
+	// http.Server.Shutdown leaves open, with 1001; the task queue, which
+	// holds every job the drained requests committed; then Redis, which
+	// both use. errors.Join calls them in that order.
+	stopWork := func(ctx context.Context) error {
+		return errors.Join(closeWebSockets(ctx, hub), drainTasks(ctx, queue), closeRedis(rdb))
 	}
 
-	checks := append([]handlers.Check{{Name: "storage", Func: store.Check}}, bg.checks()...)
+	checks := []handlers.Check{
+		{Name: "storage", Func: store.Check},
+		// Failing while the chat cannot reach the other instances (see README).
+		{Name: "chat", Func: func(context.Context) error { return hub.Ready() }},
+	}
+	if rdb != nil {
+		checks = append(checks, handlers.Check{Name: "redis", Func: func(ctx context.Context) error {
+			return rdb.Ping(ctx).Err()
+		}})
+	}
 	health := handlers.NewHealth(checks...)
 	m := metrics.New()
-	taskMetrics(ctx, m, bg.queue, log)
+	taskMetrics(ctx, m, queue, log)
+	chatMetrics(m, hub)
 	//nolint:contextcheck // Handlers use each request's own context.
 	e := handlers.NewServer(serverConfig(cfg), handlers.Deps{
-		Log: log, Health: health, Files: store, Static: page, Tasks: bg.queue, Metrics: m,
+		Log: log, Health: health, Files: store, Static: page, Tasks: queue, WebSockets: hub, Metrics: m,
 	})
 
 	srv := &http.Server{
@@ -122,16 +151,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	select {
 	case err := <-serveErr:
-		// No request is left to drain, but accepted jobs are.
-		drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+		// No request is left to drain, but accepted jobs and open
+		// WebSockets are.
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 		defer cancel()
-		return errors.Join(fmt.Errorf("serve http: %w", err), bg.shutdown(drainCtx))
+		return errors.Join(fmt.Errorf("serve http: %w", err), stopWork(stopCtx))
 	case <-ctx.Done():
 	}
 
 	// Shutdown, in order: stop looking ready, give load balancers a moment,
-	// drain HTTP, then drain the task queue (which holds every job the
-	// drained requests committed) and close Redis. One deadline covers all.
+	// drain HTTP, then stop the rest (stopWork). One deadline covers all.
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
 	health.StartShutdown()
 	time.Sleep(cfg.ShutdownDelay)
@@ -146,11 +175,39 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	} else if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
 		httpErr = fmt.Errorf("serve http: %w", err)
 	}
-	// Runs even when HTTP ran out of time, so the dropped jobs are logged.
-	if err := errors.Join(httpErr, bg.shutdown(shutdownCtx)); err != nil {
+	// Runs even when HTTP ran out of time, so every WebSocket hears 1001
+	// and the dropped jobs are logged.
+	if err := errors.Join(httpErr, stopWork(shutdownCtx)); err != nil {
 		return err
 	}
 	log.Info("stopped")
+	return nil
+}
+
+// startChat starts the WebSocket hub of /ws and /chat. With rdb
+// (REDIS_URL) its chat travels over Redis pub/sub on WS_REDIS_CHANNEL, so
+// the clients of every instance chat together; without, it stays within
+// this instance. The hub uses rdb but does not own it.
+func startChat(cfg config, rdb *redis.Client, log *slog.Logger) (*ws.Hub, error) {
+	broker := ws.Broker(ws.NewMemoryBroker())
+	if rdb != nil {
+		broker = redisbroker.New(rdb, cfg.WSRedisChannel)
+	}
+	wsCfg := cfg.WebSockets
+	wsCfg.UpgradeError = handlers.UpgradeError
+	hub, err := ws.NewHub(wsCfg, broker, log)
+	if err != nil {
+		return nil, fmt.Errorf("websocket hub: %w", err)
+	}
+	return hub, nil
+}
+
+// closeWebSockets closes every WebSocket with 1001 (Going Away) and waits
+// for the hub's goroutines, or cuts the connections when ctx ends first.
+func closeWebSockets(ctx context.Context, hub *ws.Hub) error {
+	if err := hub.Shutdown(ctx); err != nil {
+		return fmt.Errorf("close websockets: %w", err)
+	}
 	return nil
 }
 

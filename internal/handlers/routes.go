@@ -22,6 +22,10 @@ func addRoutes(e *echo.Echo, cfg Config, deps Deps, codec *securecookie.SecureCo
 	// Custom responses.
 	e.GET("/redirect", handleRedirect(cfg.RedirectURL, cfg.RedirectAllowedHosts))
 
+	// WebSockets: the echo and the chat.
+	e.GET("/ws", handleEcho(deps.WebSockets))
+	e.GET("/chat", handleChat(deps.WebSockets))
+
 	// Files: uploads, downloads, and the page with its assets.
 	e.POST("/upload", handleUpload(deps.Files, cfg.Upload, cfg.UploadAllowedTypes, cfg.UploadPace, deps.Metrics))
 	download := handleDownload(deps.Files, cfg.DownloadPace)

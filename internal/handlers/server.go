@@ -65,6 +65,9 @@ type Deps struct {
 	// Files keeps uploads and serves downloads. Required by the file
 	// routes, which are the only ones that use it.
 	Files FileStore
+	// WebSockets serves /ws and /chat: a *ws.Hub built with UpgradeError
+	// as its Config.UpgradeError. Required by those routes.
+	WebSockets WebSockets
 	// Static serves the page at / and its assets at /static/ (a
 	// static.Handler). Optional: without it both answer 404.
 	Static http.Handler

@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -31,6 +32,10 @@ type client struct {
 
 	// writerDone is closed when writePump returns.
 	writerDone chan struct{}
+
+	// peerClosed is set when the peer's close frame arrives: writePump then
+	// sends what is still queued before it answers with its own.
+	peerClosed atomic.Bool
 }
 
 func newClient(h *Hub, conn *websocket.Conn, name string, chat bool) *client {
@@ -85,12 +90,21 @@ func (c *client) run() {
 }
 
 // readPump reads and handles messages. It returns the close code the writer
-// should send, or 0 when the connection is past sending one (it failed, the
-// peer closed it, or gorilla already sent 1009 for an oversized message).
+// should send (1000 in answer to the peer's close frame), or 0 when the
+// connection is past sending one (it failed, or gorilla already sent 1009 for
+// an oversized message).
 func (c *client) readPump() int {
 	cfg := c.hub.cfg
 	c.conn.SetReadLimit(cfg.MaxMessageBytes)
 	_ = c.conn.SetReadDeadline(time.Now().Add(cfg.PongWait))
+	// gorilla answers a close frame at once, from this goroutine, which
+	// could overtake replies still queued for the writer (a client that
+	// sends a message and closes would miss its echo). writePump answers
+	// instead, after them.
+	c.conn.SetCloseHandler(func(int, string) error {
+		c.peerClosed.Store(true)
+		return nil
+	})
 	c.conn.SetPongHandler(func(string) error {
 		select {
 		case <-c.done:
@@ -103,6 +117,9 @@ func (c *client) readPump() int {
 
 	for {
 		typ, msg, err := c.conn.ReadMessage()
+		if err != nil && c.peerClosed.Load() {
+			return websocket.CloseNormalClosure
+		}
 		if err != nil {
 			if websocket.IsUnexpectedCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived) {
 				c.hub.log.DebugContext(c.hub.ctx, "websocket read ended", "err", err)
@@ -174,6 +191,9 @@ func (c *client) writePump() {
 				return
 			}
 		case <-c.done:
+			if c.peerClosed.Load() {
+				c.flush()
+			}
 			if c.closeCode != 0 {
 				frame := websocket.FormatCloseMessage(c.closeCode, closeReason(c.closeCode))
 				_ = c.conn.WriteControl(websocket.CloseMessage, frame, time.Now().Add(closeGracePeriod))
@@ -181,6 +201,22 @@ func (c *client) writePump() {
 			// Give the peer closeGracePeriod to answer with its close frame;
 			// the reader returns when it does or when this deadline passes.
 			_ = c.conn.SetReadDeadline(time.Now().Add(closeGracePeriod))
+			return
+		}
+	}
+}
+
+// flush writes the messages still queued, without waiting for more. Only
+// writePump calls it.
+func (c *client) flush() {
+	for {
+		select {
+		case msg := <-c.send:
+			_ = c.conn.SetWriteDeadline(time.Now().Add(c.hub.cfg.WriteWait))
+			if err := c.conn.WritePreparedMessage(msg); err != nil {
+				return
+			}
+		default:
 			return
 		}
 	}

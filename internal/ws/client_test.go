@@ -74,3 +74,33 @@ func TestClientEchoNeverReads(t *testing.T) {
 	<-done
 	eventually(t, "the stuck connection to end", func() bool { return hub.Stats().Connections == 1 })
 }
+
+// TestClientRepliesBeforeClose: a client that sends messages and closes at
+// once, as `echo hi | websocat` does, still gets every reply, then the
+// server's answer to its close frame.
+func TestClientRepliesBeforeClose(t *testing.T) {
+	url := newServer(t, newHub(t, ws.Config{}, ws.NewMemoryBroker()))
+	for _, path := range []string{"/ws", "/chat?name=Ann"} {
+		t.Run(path, func(t *testing.T) {
+			conn := dial(t, url+path, nil)
+			var want []string
+			if path != "/ws" {
+				expect(t, conn, "Ann joined")
+			}
+			for _, m := range []string{"one", "two", "three"} {
+				send(t, conn, m)
+				if path == "/ws" {
+					want = append(want, "Echo: "+m)
+				} else {
+					want = append(want, "Ann said: "+m)
+				}
+			}
+			bye := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
+			if err := conn.WriteControl(websocket.CloseMessage, bye, time.Now().Add(timeout)); err != nil {
+				t.Fatal(err)
+			}
+			expect(t, conn, want...)
+			expectClose(t, conn, websocket.CloseNormalClosure)
+		})
+	}
+}

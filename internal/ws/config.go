@@ -43,7 +43,8 @@ type Config struct {
 	MessageRate  float64
 	MessageBurst int
 
-	// AllowedOrigins lists the browser origins allowed to connect, each
+	// AllowedOrigins lists the browser origins allowed to connect besides
+	// the service's own host (a page it served is always allowed), each
 	// written scheme://host[:port] and matched exactly (a default port may
 	// be left out). Requests without an Origin header (curl, websocat) are
 	// always allowed: the check exists to stop other web sites from using a

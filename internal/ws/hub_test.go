@@ -191,10 +191,10 @@ func TestHubShutdown(t *testing.T) {
 	if got, want := dialStatus(t, url+"/ws", nil), 503; got != want {
 		t.Errorf("dial after Shutdown: got status %d, want %d", got, want)
 	}
-	if err := hub.Ready(); err != ws.ErrShuttingDown {
+	if err := hub.Ready(); !errors.Is(err, ws.ErrShuttingDown) {
 		t.Errorf("Ready after Shutdown: got %v, want ErrShuttingDown", err)
 	}
-	if err := hub.Broadcast(ctx, "late"); err != ws.ErrShuttingDown {
+	if err := hub.Broadcast(ctx, "late"); !errors.Is(err, ws.ErrShuttingDown) {
 		t.Errorf("Broadcast after Shutdown: got %v, want ErrShuttingDown", err)
 	}
 	if err := hub.Shutdown(ctx); err != nil {

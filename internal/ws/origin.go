@@ -12,8 +12,8 @@ import (
 // send cookies with a WebSocket handshake from any site, so without this
 // check any page a visitor opens could talk to the hub in their name.
 type originPolicy struct {
-	// allowed holds normalized origins; when empty, only the request's own
-	// host is allowed.
+	// allowed holds normalized origins allowed besides the request's own
+	// host, which is always allowed, as same-origin requests are by CORS.
 	allowed map[string]bool
 }
 
@@ -47,12 +47,9 @@ func (p originPolicy) allows(r *http.Request) bool {
 	if !ok {
 		return false
 	}
-	if len(p.allowed) == 0 {
-		// Same origin: the page was served by this host. The scheme is not
-		// compared because a TLS-terminating proxy hides it from us.
-		return strings.EqualFold(u.Host, r.Host)
-	}
-	return p.allowed[normalize(u)]
+	// Same origin: the page was served by this host. The scheme is not
+	// compared because a TLS-terminating proxy hides it from us.
+	return strings.EqualFold(u.Host, r.Host) || p.allowed[normalize(u)]
 }
 
 // normalizeOrigin returns origin in the form used as a key of

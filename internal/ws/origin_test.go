@@ -36,6 +36,7 @@ func TestOriginPolicy(t *testing.T) {
 		{"WithPath", allowList, "api.example", []string{"http://localhost:8080/"}, false},
 		{"Null", allowList, "api.example", []string{"null"}, false},
 		{"Repeated", allowList, "api.example", []string{"http://localhost:8080", "http://localhost:8080"}, false},
+		{"SameHostBesidesList", allowList, "api.example", []string{"https://api.example"}, true},
 		{"SameOrigin", sameOrigin, "chat.example:8080", []string{"http://chat.example:8080"}, true},
 		{"SameOriginBehindTLSProxy", sameOrigin, "chat.example", []string{"https://chat.example"}, true},
 		{"CrossOrigin", sameOrigin, "chat.example", []string{"https://evil.example"}, false},

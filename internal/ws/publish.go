@@ -14,11 +14,11 @@ import (
 var ErrBrokerUnavailable = errors.New("ws: broker unavailable")
 
 const (
-	// subscribeRetryMin and subscribeRetryMax bound the wait between attempts
+	// minSubscribeRetry and maxSubscribeRetry bound the wait between attempts
 	// to subscribe to the broker. It doubles after each failure, so a broker
 	// that is down is not hammered, and starts over once a subscription was up.
-	subscribeRetryMin = 100 * time.Millisecond
-	subscribeRetryMax = 10 * time.Second
+	minSubscribeRetry = 100 * time.Millisecond
+	maxSubscribeRetry = 10 * time.Second
 )
 
 // Broadcast sends text as it is to every chat client of every hub on the
@@ -96,7 +96,7 @@ func (h *Hub) deliver(e envelope) {
 // backoff. brokerUp is true exactly while a subscription delivers.
 func (h *Hub) subscribe() {
 	defer close(h.subscribed)
-	wait := subscribeRetryMin
+	wait := minSubscribeRetry
 	for {
 		err := h.broker.Subscribe(h.ctx, func() {
 			h.brokerUp.Store(true)
@@ -107,7 +107,7 @@ func (h *Hub) subscribe() {
 			return
 		}
 		if wasUp {
-			wait = subscribeRetryMin
+			wait = minSubscribeRetry
 		}
 		h.log.WarnContext(h.ctx, "chat broker subscription down; chat is limited to this instance",
 			"err", err, "retry_in", wait)
@@ -119,6 +119,6 @@ func (h *Hub) subscribe() {
 			t.Stop()
 			return
 		}
-		wait = min(2*wait, subscribeRetryMax)
+		wait = min(2*wait, maxSubscribeRetry)
 	}
 }

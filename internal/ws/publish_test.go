@@ -96,7 +96,7 @@ func TestPublishBrokerFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			hub := newHub(t, ws.Config{}, tt.broker())
-			eventually(t, "Ready to settle", func() bool { return hub.Ready() == tt.wantReady })
+			eventually(t, "Ready to settle", func() bool { return errors.Is(hub.Ready(), tt.wantReady) })
 			conn := joinChat(t, newServer(t, hub), "u")
 
 			send(t, conn, "one")

@@ -24,7 +24,8 @@ var (
 var ErrHandshake = errors.New("ws: handshake failed")
 
 // ServeEcho upgrades r to a WebSocket that answers each text message m with
-// "Echo: m". It returns once the connection runs on its own goroutines.
+// "Echo: m". It returns once the connection runs on its own goroutines. The
+// 101 response carries the headers already set on w.
 //
 // Before the upgrade it returns ErrNotWebSocket, ErrOriginNotAllowed,
 // ErrTooManyConnections or ErrShuttingDown with nothing written, and after a
@@ -59,7 +60,9 @@ func (h *Hub) serve(w http.ResponseWriter, r *http.Request, name string, chat bo
 		return err
 	}
 
-	conn, err := h.upgrader.Upgrade(w, r, nil)
+	// The 101 response carries the headers the HTTP layer has set on w
+	// already, such as a request id.
+	conn, err := h.upgrader.Upgrade(w, r, w.Header())
 	if err != nil {
 		h.release()
 		return fmt.Errorf("%w: %w", ErrHandshake, err)

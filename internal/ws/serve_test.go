@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/gorilla/websocket"
@@ -24,6 +25,7 @@ func TestServeEcho(t *testing.T) {
 func TestServeOrigin(t *testing.T) {
 	hub := newHub(t, ws.Config{AllowedOrigins: []string{"http://localhost:8080"}}, ws.NewMemoryBroker())
 	url := newServer(t, hub)
+	ownOrigin := "http" + strings.TrimPrefix(url, "ws")
 
 	tests := []struct {
 		name   string
@@ -31,6 +33,7 @@ func TestServeOrigin(t *testing.T) {
 		want   int
 	}{
 		{"NoOrigin", "", http.StatusSwitchingProtocols},
+		{"OwnHost", ownOrigin, http.StatusSwitchingProtocols},
 		{"Allowed", "http://localhost:8080", http.StatusSwitchingProtocols},
 		{"AllowedDifferentCase", "HTTP://LOCALHOST:8080", http.StatusSwitchingProtocols},
 		{"Foreign", "http://evil.example", http.StatusForbidden},

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// redisStartTimeout bounds the PING that checks REDIS_URL at start: long
+// enough for a Redis across a network, short enough that a wrong address
+// fails the start at once.
+const redisStartTimeout = 5 * time.Second
+
+// openRedis returns the one Redis client of the service, which the task
+// queue and the chat share, or nil when REDIS_URL is not set. A Redis that
+// cannot be reached fails the start with a clear message, rather than a
+// service that answers every POST /notify with 503. run closes the client
+// last, after everything that uses it has stopped.
+func openRedis(ctx context.Context, opts *redis.Options) (*redis.Client, error) {
+	if opts == nil {
+		return nil, nil
+	}
+	rdb := redis.NewClient(opts)
+	pingCtx, cancel := context.WithTimeout(ctx, redisStartTimeout)
+	defer cancel()
+	if err := rdb.Ping(pingCtx).Err(); err != nil {
+		_ = rdb.Close()
+		return nil, fmt.Errorf("reach Redis at %s (REDIS_URL): %w", opts.Addr, err)
+	}
+	return rdb, nil
+}
+
+// closeRedis closes rdb, which may be nil.
+func closeRedis(rdb *redis.Client) error {
+	if rdb == nil {
+		return nil
+	}
+	if err := rdb.Close(); err != nil {
+		return fmt.Errorf("close redis: %w", err)
+	}
+	return nil
+}

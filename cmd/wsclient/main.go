@@ -1,0 +1,118 @@
+// Command wsclient is a minimal WebSocket client for trying /ws and /chat
+// from a terminal: it sends each line of standard input as a text message
+// and prints each message it receives. At the end of input it waits until
+// the server has been quiet for a moment (a chat message may still be on its
+// way back through Redis), then closes the connection, printing what the
+// server still sends until it answers.
+//
+//	echo hello | go run ./cmd/wsclient ws://localhost:8080/ws
+//	go run ./cmd/wsclient 'ws://localhost:8080/chat?name=Ann'
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+const (
+	// quietWait is how long the server must send nothing after the end of
+	// input before the client closes.
+	quietWait = 500 * time.Millisecond
+	// closeWait bounds the wait for the server's answer to our close frame.
+	closeWait = 5 * time.Second
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintf(os.Stderr, "wsclient: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, in io.Reader, out io.Writer) error {
+	if len(args) != 1 {
+		return errors.New("usage: wsclient ws://host:port/path")
+	}
+	conn, resp, err := websocket.DefaultDialer.Dial(args[0], nil)
+	if err != nil {
+		if resp != nil {
+			// A refusal is problem+json; its detail says why.
+			body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+			resp.Body.Close()
+			return fmt.Errorf("%s refused: %s: %s", args[0], resp.Status, body)
+		}
+		return fmt.Errorf("dial %s: %w", args[0], err)
+	}
+	defer conn.Close()
+
+	// This goroutine is the only reader; the input goroutine is the only
+	// writer of messages, as gorilla/websocket requires.
+	received := make(chan error, 1)
+	printed := make(chan struct{}, 1)
+	go func() {
+		for {
+			_, msg, err := conn.ReadMessage()
+			if err != nil {
+				received <- err
+				return
+			}
+			fmt.Fprintln(out, string(msg))
+			select {
+			case printed <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	inputDone := make(chan error, 1)
+	go func() {
+		lines := bufio.NewScanner(in)
+		for lines.Scan() {
+			if err := conn.WriteMessage(websocket.TextMessage, lines.Bytes()); err != nil {
+				inputDone <- fmt.Errorf("send: %w", err)
+				return
+			}
+		}
+		inputDone <- lines.Err()
+	}()
+
+	select {
+	case err := <-received:
+		return fmt.Errorf("the server ended the connection: %w", err)
+	case err := <-inputDone:
+		if err != nil {
+			return err
+		}
+	}
+	// End of input: wait for a quiet moment, then say goodbye. The server
+	// answers after the messages it still has for us.
+	quiet := time.NewTimer(quietWait)
+	for waiting := true; waiting; {
+		select {
+		case <-printed:
+			quiet.Reset(quietWait)
+		case err := <-received:
+			return fmt.Errorf("the server ended the connection: %w", err)
+		case <-quiet.C:
+			waiting = false
+		}
+	}
+	bye := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
+	if err := conn.WriteControl(websocket.CloseMessage, bye, time.Now().Add(closeWait)); err != nil {
+		return fmt.Errorf("close: %w", err)
+	}
+	select {
+	case err := <-received:
+		if websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+			return nil
+		}
+		return fmt.Errorf("the server ended the connection: %w", err)
+	case <-time.After(closeWait):
+		return errors.New("the server did not answer our close frame")
+	}
+}
