@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -18,10 +19,14 @@ const redisStartTimeout = 5 * time.Second
 // cannot be reached fails the start with a clear message, rather than a
 // service that answers every POST /notify with 503. run closes the client
 // last, after everything that uses it has stopped.
-func openRedis(ctx context.Context, opts *redis.Options) (*redis.Client, error) {
+func openRedis(ctx context.Context, opts *redis.Options, log *slog.Logger) (*redis.Client, error) {
 	if opts == nil {
 		return nil, nil
 	}
+	// go-redis has one logger for the whole process, which by default
+	// writes plain text to stderr ("redis: ... failed to dial") while Redis
+	// is down; through slog those lines are JSON like every other.
+	redis.SetLogger(redisLogger{log})
 	rdb := redis.NewClient(opts)
 	pingCtx, cancel := context.WithTimeout(ctx, redisStartTimeout)
 	defer cancel()
@@ -30,6 +35,14 @@ func openRedis(ctx context.Context, opts *redis.Options) (*redis.Client, error) 
 		return nil, fmt.Errorf("reach Redis at %s (REDIS_URL): %w", opts.Addr, err)
 	}
 	return rdb, nil
+}
+
+// redisLogger writes go-redis's messages, which all report a trouble with
+// the connection, to the service's log at warning level.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, args ...any) {
+	l.log.WarnContext(ctx, "redis client: "+fmt.Sprintf(format, args...))
 }
 
 // closeRedis closes rdb, which may be nil.

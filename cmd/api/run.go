@@ -89,7 +89,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer closePage()
 
-	rdb, err := openRedis(ctx, cfg.Redis)
+	rdb, err := openRedis(ctx, cfg.Redis, log)
 	if err != nil {
 		return err
 	}
