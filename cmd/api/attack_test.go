@@ -530,20 +530,65 @@ func TestWebSocketFloodIsRateLimited(t *testing.T) {
 	}
 }
 
-// dialWebSocket opens a WebSocket to path, closed when the test ends. It
-// skips the test while the route does not exist yet.
+// dialWebSocket opens a WebSocket to path, closed when the test ends.
 func dialWebSocket(t *testing.T, addr, path string) *websocket.Conn {
 	t.Helper()
 	conn, resp, err := websocket.DefaultDialer.Dial("ws://"+addr+path, nil)
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close()
 	}
-	if resp != nil && resp.StatusCode == http.StatusNotFound {
-		t.Skipf("GET %s is not routed yet (404)", path)
-	}
 	if err != nil {
 		t.Fatalf("dial %s: %v", path, err)
 	}
 	t.Cleanup(func() { conn.Close() })
 	return conn
+}
+
+// TestChatJoinStormKeepsReaders: clients that all join the chat at once, as
+// they do when a restarted instance's clients come back, and all keep
+// reading, are not dropped as too slow (1013).
+//
+// Known bug, skipped until fixed: with the default WS_SEND_BUFFER (64) the
+// hub queues every "<name> joined" for every client faster than their
+// writers run, so with more than 64 clients joining at once nearly all of
+// them are dropped with 1013, come back, and join again. make soak shows it
+// after its SIGTERM restart; WS_SEND_BUFFER=1024 hides it.
+func TestChatJoinStormKeepsReaders(t *testing.T) {
+	t.Skip("known bug: a join storm drops healthy chat clients with 1013 (see the comment)")
+	const clients = 200
+	addr := startAttackTarget(t)
+	var (
+		wg      sync.WaitGroup
+		dropped atomic.Int64
+		start   = make(chan struct{})
+	)
+	for i := range clients {
+		wg.Go(func() {
+			<-start
+			conn, resp, err := websocket.DefaultDialer.Dial(fmt.Sprintf("ws://%s/chat?name=r%d", addr, i), nil)
+			if resp != nil && resp.Body != nil {
+				resp.Body.Close()
+			}
+			if err != nil {
+				t.Errorf("dial: %v", err)
+				return
+			}
+			defer conn.Close()
+			// Read everything for a while; only a close ends it early.
+			_ = conn.SetReadDeadline(time.Now().Add(3 * time.Second))
+			for {
+				if _, _, err := conn.ReadMessage(); err != nil {
+					if websocket.IsCloseError(err, websocket.CloseTryAgainLater) {
+						dropped.Add(1)
+					}
+					return
+				}
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if n := dropped.Load(); n > 0 {
+		t.Errorf("%d of %d reading clients were dropped with 1013 as they joined together", n, clients)
+	}
 }

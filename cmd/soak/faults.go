@@ -12,6 +12,9 @@ const (
 	faultSMTP    = "smtp"    // the mail server answers 451
 	faultRedis   = "redis"   // Redis is down for a restart
 	faultRestart = "restart" // an instance is shutting down and starting again
+	// windowStart is no fault but is excused like one: the instances'
+	// first start, while /readyz answers 503 until every check passes.
+	windowStart = "start"
 )
 
 // faultWindow is a span of time during which a fault was in force.
@@ -65,7 +68,7 @@ func (f *faultLog) during(kind string, t time.Time, before, after time.Duration)
 
 // duringAny is during for faults of every kind.
 func (f *faultLog) duringAny(t time.Time, before, after time.Duration) bool {
-	for _, kind := range []string{faultSMTP, faultRedis, faultRestart} {
+	for _, kind := range []string{faultSMTP, faultRedis, faultRestart, windowStart} {
 		if f.during(kind, t, before, after) {
 			return true
 		}

@@ -26,6 +26,7 @@ func smallRoutes() []smallRoute {
 		{"/headers", http.StatusOK},
 		{"/custom-headers", http.StatusOK},
 		{"/set-cookie", http.StatusOK},
+		{"/", http.StatusOK},
 		{"/healthz", http.StatusOK},
 		{"/readyz", http.StatusOK},
 		{"/static/robots.txt", http.StatusOK},

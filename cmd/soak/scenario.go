@@ -88,7 +88,7 @@ type soak struct {
 	notify *notifyLoad
 	files  *fileLoad
 	chat   *chatLoad
-	routes map[string]bool // the routes that exist, of those added lately
+	routes map[string]bool // which of notify, chat and ws the service has
 
 	mu       sync.Mutex
 	baseline map[*instance]procSample
@@ -157,6 +157,7 @@ func (s *soak) setUp(ctx context.Context) error {
 		})
 	}
 	s.cluster = newCluster(s.instances)
+	started := s.faults.begin(windowStart)
 	for _, in := range s.instances {
 		if err := in.start(ctx); err != nil {
 			return err
@@ -168,6 +169,7 @@ func (s *soak) setUp(ctx context.Context) error {
 		}
 		s.cluster.setUp(in, true)
 	}
+	started()
 	s.routes = s.probeRoutes(ctx)
 	s.files = &fileLoad{cl: s.cluster, client: s.client, rec: s.rec, maxUpload: soakMaxUpload}
 	s.chat = newChatLoad(s.cluster, s.rec, s.faults, s.opts.chatClients)
@@ -184,8 +186,10 @@ func (s *soak) setUp(ctx context.Context) error {
 	return nil
 }
 
-// probeRoutes finds which of the routes added lately the service has, so
-// that the soak can run against a service without them and say so.
+// probeRoutes finds whether the service has POST /notify, GET /chat and
+// GET /ws. Without one (a copy of the template that dropped a feature) the
+// rest of the soak still runs, and the checks the route would feed fail
+// with a clear reason rather than a flood of 404s.
 func (s *soak) probeRoutes(ctx context.Context) map[string]bool {
 	base := s.instances[0].base()
 	found := map[string]bool{}

@@ -75,7 +75,7 @@ func (s *soak) verify(ctx context.Context) {
 
 func (s *soak) checkEmails(waited time.Duration, lost map[string]bool) {
 	if !s.routes["notify"] {
-		s.rep.skip("emails", "the service has no POST /notify")
+		s.rep.check("emails", false, "the service has no POST /notify")
 		return
 	}
 	c := s.notify.check(s.mail.mails(), s.sc.redis, lost)
@@ -114,7 +114,7 @@ func (s *soak) checkFiles(c filesCheck) {
 
 func (s *soak) checkChat() {
 	if !s.routes["chat"] || !s.routes["ws"] {
-		s.rep.skip("chat", "the service has no GET /chat and GET /ws")
+		s.rep.check("chat", false, "the service has no GET /chat or no GET /ws")
 		return
 	}
 	c := s.chat.check()
