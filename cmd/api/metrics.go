@@ -50,6 +50,7 @@ func chatMetrics(m *metrics.Metrics, hub *ws.Hub) {
 			{Name: "ws_deliveries_total", Help: "Chat messages queued to a client.", Counter: true, Value: float64(s.Deliveries)},
 			{Name: "ws_dropped_total", Help: "Chat clients disconnected for falling behind.", Counter: true, Value: float64(s.Dropped)},
 			{Name: "ws_rate_limited_total", Help: "Connections closed for sending too fast.", Counter: true, Value: float64(s.RateLimited)},
+			{Name: "ws_skipped_notices_total", Help: "Join and leave notices not queued for a client whose queue was half full.", Counter: true, Value: float64(s.SkippedNotices)},
 		}
 	})
 }

@@ -85,7 +85,7 @@ func (c *client) run() {
 	c.conn.Close()
 
 	if c.chat {
-		c.hub.publish(c.hub.ctx, c.name+" left")
+		c.hub.publish(c.hub.ctx, c.name+" left", true)
 	}
 }
 
@@ -139,7 +139,7 @@ func (c *client) readPump() int {
 		}
 
 		if c.chat {
-			c.hub.publish(c.hub.ctx, c.name+" said: "+string(msg))
+			c.hub.publish(c.hub.ctx, c.name+" said: "+string(msg), false)
 			continue
 		}
 		if !c.echo(msg) {

@@ -12,7 +12,9 @@
 //     sender included, as "<name> said: m". Everyone also receives
 //     "<name> joined" (the joining client too, which tells it that it is in)
 //     and "<name> left". The name defaults to "User", so a plain client sees
-//     the tutorial's "User said: m".
+//     the tutorial's "User said: m". Notices are best-effort: a client whose
+//     queue is half full misses them rather than being dropped, so a crowd
+//     reconnecting at once cannot push healthy readers out.
 //
 // The server closes a connection with 1001 when it shuts down, 1003 for a
 // binary message, 1007 for invalid UTF-8, 1008 for too many messages (see

@@ -12,6 +12,9 @@ type envelope struct {
 	From string `json:"from"` // id of the publishing hub
 	Seq  uint64 `json:"seq"`  // per-hub sequence number, from 1
 	Text string `json:"text"` // the line clients receive
+	// Notice marks a join or leave notice, which clients get only when
+	// their queue has room (see Hub.run); chat lines are never skipped.
+	Notice bool `json:"notice,omitempty"`
 }
 
 func (e envelope) encode() []byte {

@@ -72,9 +72,10 @@ type leaving struct {
 
 // delivery is a chat message on its way to the clients, framed once for all.
 type delivery struct {
-	from string
-	seq  uint64
-	msg  *websocket.PreparedMessage
+	from   string
+	seq    uint64
+	msg    *websocket.PreparedMessage
+	notice bool
 }
 
 // NewHub starts a hub with cfg (zero fields take DefaultConfig values) that
@@ -159,6 +160,16 @@ func (h *Hub) run() {
 			h.stats.messages.Add(1)
 			var delivered int64
 			for c := range chat {
+				// Join and leave notices are best-effort: a client gets one
+				// only while its queue is under half full. When many clients
+				// join at once (a restarted instance's clients coming back)
+				// the notices come N times N; queued like chat lines they
+				// would fill every queue and drop healthy readers as slow,
+				// who would come back and join again.
+				if d.notice && len(c.send) >= cap(c.send)/2 {
+					h.stats.skippedNotices.Add(1)
+					continue
+				}
 				select {
 				case c.send <- d.msg:
 					delivered++
@@ -246,12 +257,15 @@ type Stats struct {
 	Messages    int64 // chat messages fanned out to this hub's clients
 	Deliveries  int64 // chat messages queued to a client
 	Dropped     int64 // chat clients disconnected for falling SendBuffer messages behind
-	RateLimited int64 // connections closed for sending faster than MessageRate
+	// SkippedNotices counts join and leave notices not queued for a client
+	// whose queue was half full.
+	SkippedNotices int64
+	RateLimited    int64 // connections closed for sending faster than MessageRate
 }
 
 // counters are the live values behind Stats.
 type counters struct {
-	connections, messages, deliveries, dropped, rateLimited atomic.Int64
+	connections, messages, deliveries, dropped, rateLimited, skippedNotices atomic.Int64
 }
 
 // Stats returns the current counters.
@@ -262,5 +276,7 @@ func (h *Hub) Stats() Stats {
 		Deliveries:  h.stats.deliveries.Load(),
 		Dropped:     h.stats.dropped.Load(),
 		RateLimited: h.stats.rateLimited.Load(),
+
+		SkippedNotices: h.stats.skippedNotices.Load(),
 	}
 }

@@ -27,7 +27,7 @@ func (h *Hub) Broadcast(ctx context.Context, text string) error {
 	if h.closing.Load() {
 		return ErrShuttingDown
 	}
-	h.publish(ctx, text)
+	h.publish(ctx, text, false)
 	return nil
 }
 
@@ -54,8 +54,10 @@ func (h *Hub) Ready() error {
 // A copy that comes back after a direct delivery is dropped by its sequence
 // number (see seenWindow). A message the broker accepted but lost on its way
 // back is not delivered: chat is at most once while the broker fails.
-func (h *Hub) publish(ctx context.Context, text string) {
-	e := envelope{From: h.id, Seq: h.seq.Add(1), Text: text}
+// A notice (join or leave) may be skipped for clients whose queue is half
+// full; a chat line never is.
+func (h *Hub) publish(ctx context.Context, text string, notice bool) {
+	e := envelope{From: h.id, Seq: h.seq.Add(1), Text: text, Notice: notice}
 	up := h.brokerUp.Load()
 	if !up {
 		h.deliver(e)
@@ -87,7 +89,7 @@ func (h *Hub) deliver(e envelope) {
 		return
 	}
 	select {
-	case h.inbound <- delivery{from: e.From, seq: e.Seq, msg: msg}:
+	case h.inbound <- delivery{from: e.From, seq: e.Seq, msg: msg, notice: e.Notice}:
 	case <-h.stopped:
 	}
 }

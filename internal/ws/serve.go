@@ -80,7 +80,7 @@ func (h *Hub) serve(w http.ResponseWriter, r *http.Request, name string, chat bo
 		// Announced before the client's reader starts, so its own first
 		// message cannot overtake the notice. Doing it on the handler's
 		// goroutine also keeps the client's goroutine stacks small.
-		h.publish(h.ctx, name+" joined")
+		h.publish(h.ctx, name+" joined", true)
 	}
 	// The connection lives on in new goroutines, so the request's memory can
 	// be collected when the handler returns.
