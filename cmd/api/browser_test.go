@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"example.com/echotemplate/internal/testenv"
+
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
@@ -149,10 +151,7 @@ type headlessBrowser struct {
 func startBrowser(t *testing.T) *headlessBrowser {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required when CI=true: %v", chromiumPath, err)
-		}
-		t.Skipf("skipping: %s is missing (apt-get install chromium): %v", chromiumPath, err)
+		testenv.Missing(t, "%s is missing (apt-get install chromium): %v", chromiumPath, err)
 	}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(chromiumPath),

@@ -5,15 +5,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"example.com/echotemplate/internal/testenv"
+
 	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 
 	"example.com/echotemplate/internal/mailer/smtptest"
 )
@@ -148,28 +148,11 @@ func TestRunRefusesUnreachableRedis(t *testing.T) {
 
 // testRedisURL returns the Redis the tests use: REDIS_URL, or database 15
 // of 127.0.0.1:6379, which no one else here uses. It skips the test when
-// Redis is unreachable, and fails it instead when CI=true. Tasks left in the
+// Redis is unreachable, and fails it instead when CI=true (testenv.Redis). Tasks left in the
 // service's queue by an earlier run are removed before and after the test.
 func testRedisURL(t *testing.T) string {
 	t.Helper()
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		url = "redis://127.0.0.1:6379/15"
-	}
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatalf("REDIS_URL: %v", err)
-	}
-	rdb := redis.NewClient(opts)
-	t.Cleanup(func() { _ = rdb.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Redis at %s is unreachable and CI=true: %v", opts.Addr, err)
-		}
-		t.Skipf("skipping: Redis at %s is unreachable (start it or set REDIS_URL): %v", opts.Addr, err)
-	}
+	rdb, url := testenv.Redis(t, 15)
 	inspector := asynq.NewInspectorFromRedisClient(rdb)
 	_ = inspector.DeleteQueue("email", true)
 	t.Cleanup(func() { _ = inspector.DeleteQueue("email", true) })

@@ -2,10 +2,11 @@ package main
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"testing"
 	"time"
+
+	"example.com/echotemplate/internal/testenv"
 )
 
 // TestRedisRestartKeepsData: the soak's Redis saves on the way down and
@@ -13,10 +14,7 @@ import (
 func TestRedisRestartKeepsData(t *testing.T) {
 	binary, err := exec.LookPath("redis-server")
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("redis-server is needed in CI: %v", err)
-		}
-		t.Skipf("redis-server not installed: %v", err)
+		testenv.Missing(t, "redis-server is not installed: %v", err)
 	}
 	ctx := context.Background()
 	r, err := startRedis(ctx, binary, t.TempDir())

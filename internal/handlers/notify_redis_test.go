@@ -5,10 +5,11 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net"
-	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"example.com/echotemplate/internal/testenv"
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
@@ -19,31 +20,10 @@ import (
 	"example.com/echotemplate/internal/tasks/taskstest"
 )
 
-// testRedis returns a client for the Redis at REDIS_URL (default
-// 127.0.0.1:6379), closed when the test ends. It skips the test when Redis
-// is unreachable, and fails it instead when CI=true, so that CI cannot pass
-// without having run it.
+// testRedis returns a client for the test Redis (see testenv.Redis).
 func testRedis(t testing.TB) *redis.Client {
 	t.Helper()
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		url = "redis://127.0.0.1:6379/0"
-	}
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatalf("REDIS_URL: %v", err)
-	}
-	rdb := redis.NewClient(opts)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		_ = rdb.Close()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Redis at %s is unreachable and CI=true: %v", opts.Addr, err)
-		}
-		t.Skipf("skipping: Redis at %s is unreachable (start it or set REDIS_URL): %v", opts.Addr, err)
-	}
-	t.Cleanup(func() { _ = rdb.Close() })
+	rdb, _ := testenv.Redis(t, 0)
 	return rdb
 }
 

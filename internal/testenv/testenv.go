@@ -1,0 +1,51 @@
+// Package testenv is where tests ask for the parts a machine may lack, such
+// as Redis or a browser. It holds the project's one rule about them: a
+// missing part skips the test, with the reason, on a developer's machine,
+// and fails it in CI (CI=true), where every test must run.
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Missing skips t because a part it needs is missing, or fails it when
+// CI=true.
+func Missing(t testing.TB, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s; CI=true, where no test may be skipped", msg)
+	}
+	t.Skipf("skipping: %s", msg)
+}
+
+// Redis returns a client for database db of the Redis at REDIS_URL
+// (default redis://127.0.0.1:6379), and the URL it used; the client closes
+// when the test ends. An unreachable Redis is Missing.
+func Redis(t testing.TB, db int) (*redis.Client, string) {
+	t.Helper()
+	url := os.Getenv("REDIS_URL")
+	if url == "" {
+		url = "redis://127.0.0.1:6379/" + strconv.Itoa(db)
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatalf("REDIS_URL: %v", err)
+	}
+	rdb := redis.NewClient(opts)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		_ = rdb.Close()
+		Missing(t, "Redis at %s is unreachable (start it or set REDIS_URL): %v", opts.Addr, err)
+	}
+	t.Cleanup(func() { _ = rdb.Close() })
+	return rdb, url
+}
