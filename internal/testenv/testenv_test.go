@@ -11,9 +11,9 @@ type recorder struct {
 	skipped, failed string
 }
 
-func (r *recorder) Helper()                           {}
-func (r *recorder) Skipf(format string, args ...any)  { r.skipped = format }
-func (r *recorder) Fatalf(format string, args ...any) { r.failed = format }
+func (r *recorder) Helper()                        {}
+func (r *recorder) Skipf(format string, _ ...any)  { r.skipped = format }
+func (r *recorder) Fatalf(format string, _ ...any) { r.failed = format }
 
 func TestMissing(t *testing.T) {
 	t.Run("DeveloperMachine", func(t *testing.T) {

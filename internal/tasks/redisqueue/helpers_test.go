@@ -17,9 +17,6 @@ import (
 	"example.com/echotemplate/internal/tasks/redisqueue"
 )
 
-// redisURL is where the tests expect Redis unless REDIS_URL says otherwise.
-const redisURL = "redis://127.0.0.1:6379/0"
-
 // newRedis returns a client for the test Redis (see testenv.Redis).
 func newRedis(t testing.TB) *redis.Client {
 	t.Helper()
