@@ -36,7 +36,7 @@ func BenchmarkNotify(b *testing.B) {
 	})
 	b.Run("Redis", func(b *testing.B) {
 		rdb := testRedis(b)
-		queue := uniqueQueue(b, rdb)
+		queue := taskstest.UniqueQueue(b, rdb)
 		benchNotify(b, newRedisQueue(b, rdb, queue, instant, true), 8)
 	})
 	b.Run("SlowSMTP", func(b *testing.B) {

@@ -2,16 +2,13 @@ package handlers
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"net"
-	"strings"
 	"testing"
 	"time"
 
 	"example.com/echotemplate/internal/testenv"
 
-	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
 	"example.com/echotemplate/internal/mailer/smtptest"
@@ -39,23 +36,6 @@ func downRedis(t testing.TB) *redis.Client {
 	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
 	t.Cleanup(func() { _ = rdb.Close() })
 	return rdb
-}
-
-// uniqueQueue returns an asynq queue name no other test run uses, and
-// deletes the queue with its tasks when the test ends. Call it before
-// newRedisQueue, so that the queues are shut down first.
-func uniqueQueue(t testing.TB, rdb redis.UniversalClient) string {
-	t.Helper()
-	name := "test-handlers-" + strings.ToLower(rand.Text()[:12])
-	t.Cleanup(func() {
-		_ = asynq.NewInspectorFromRedisClient(rdb).DeleteQueue(name, true)
-		ctx := context.Background()
-		iter := rdb.Scan(ctx, 0, "asynq:{"+name+"}:*", 100).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-	})
-	return name
 }
 
 // newRedisQueue returns a Redis queue named queue that sends through m,
@@ -92,7 +72,7 @@ func newRedisQueue(t testing.TB, rdb redis.UniversalClient, queue string, m task
 // (TestQueue_JobSurvivesKilledProcess, TestQueue_TwoInstancesSendEachJobOnce).
 func TestNotify_Redis(t *testing.T) {
 	rdb := testRedis(t)
-	queue := uniqueQueue(t, rdb)
+	queue := taskstest.UniqueQueue(t, rdb)
 	server := smtptest.NewServer(t, smtptest.Options{})
 	m := taskstest.SMTPMailer(t, server)
 	instances := []*testServer{

@@ -14,7 +14,7 @@ import (
 // and an enqueue to commit. No worker runs, so only intake is measured.
 func BenchmarkQueue_AddCommit(b *testing.B) {
 	rdb := newRedis(b)
-	queue := uniqueQueue(b, rdb)
+	queue := taskstest.UniqueQueue(b, rdb)
 	q := newQueue(b, rdb, testConfig(queue), tasks.MailerFunc(nil), slog.New(slog.DiscardHandler), false)
 
 	b.ReportAllocs()
@@ -28,7 +28,7 @@ func BenchmarkQueue_AddCommit(b *testing.B) {
 // goroutines, as concurrent requests would do it.
 func BenchmarkQueue_AddCommitParallel(b *testing.B) {
 	rdb := newRedis(b)
-	queue := uniqueQueue(b, rdb)
+	queue := taskstest.UniqueQueue(b, rdb)
 	q := newQueue(b, rdb, testConfig(queue), tasks.MailerFunc(nil), slog.New(slog.DiscardHandler), false)
 
 	b.ReportAllocs()
@@ -48,7 +48,7 @@ func BenchmarkQueue_AddCommitParallel(b *testing.B) {
 func BenchmarkQueue_Delivery(b *testing.B) {
 	const burst = 256
 	rdb := newRedis(b)
-	queue := uniqueQueue(b, rdb)
+	queue := taskstest.UniqueQueue(b, rdb)
 	server := smtptest.NewServer(b, smtptest.Options{})
 	cfg := testConfig(queue)
 	cfg.Tasks.Workers = 4

@@ -27,7 +27,7 @@ const (
 // it sends anything. A fresh instance must then send the job.
 func TestQueue_JobSurvivesKilledProcess(t *testing.T) {
 	rdb := newRedis(t)
-	queue := uniqueQueue(t, rdb)
+	queue := taskstest.UniqueQueue(t, rdb)
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$")
 	cmd.Env = append(os.Environ(), helperEnv+"=1", helperQueueEnv+"="+queue)

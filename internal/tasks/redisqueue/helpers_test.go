@@ -2,15 +2,12 @@ package redisqueue_test
 
 import (
 	"context"
-	"crypto/rand"
 	"log/slog"
-	"strings"
 	"testing"
 	"time"
 
 	"example.com/echotemplate/internal/testenv"
 
-	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
 	"example.com/echotemplate/internal/tasks"
@@ -22,25 +19,6 @@ func newRedis(t testing.TB) *redis.Client {
 	t.Helper()
 	rdb, _ := testenv.Redis(t, 0)
 	return rdb
-}
-
-// uniqueQueue returns an asynq queue name no other test run uses, and
-// deletes the queue with its tasks when the test ends.
-func uniqueQueue(t testing.TB, rdb redis.UniversalClient) string {
-	t.Helper()
-	name := "test-" + strings.ToLower(rand.Text()[:12])
-	t.Cleanup(func() {
-		// Runs after the queues' own cleanups (registered later) shut them
-		// down. DeleteQueue forgets the queue; the scan removes what it
-		// leaves behind (counters, retained tasks).
-		_ = asynq.NewInspectorFromRedisClient(rdb).DeleteQueue(name, true)
-		ctx := context.Background()
-		iter := rdb.Scan(ctx, 0, "asynq:{"+name+"}:*", 100).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-	})
-	return name
 }
 
 // testConfig returns a config for queue with quick polling and retries.

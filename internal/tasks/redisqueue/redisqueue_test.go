@@ -17,7 +17,7 @@ import (
 
 func TestQueue_DeliversJob(t *testing.T) {
 	rdb := newRedis(t)
-	queue := uniqueQueue(t, rdb)
+	queue := taskstest.UniqueQueue(t, rdb)
 	server := smtptest.NewServer(t, smtptest.Options{})
 	log, _ := taskstest.NewLogger()
 	q := newQueue(t, rdb, testConfig(queue), taskstest.SMTPMailer(t, server), log, true)
@@ -40,7 +40,7 @@ func TestQueue_DeliversJob(t *testing.T) {
 
 func TestQueue_TwoInstancesSendEachJobOnce(t *testing.T) {
 	rdb := newRedis(t)
-	queue := uniqueQueue(t, rdb)
+	queue := taskstest.UniqueQueue(t, rdb)
 	// A slow server keeps one instance's workers busy, so the other takes
 	// jobs too and the two really compete.
 	server := smtptest.NewServer(t, smtptest.Options{Delay: 20 * time.Millisecond})
@@ -78,7 +78,7 @@ func TestQueue_TwoInstancesSendEachJobOnce(t *testing.T) {
 
 func TestQueue_FailingServerIsRetriedThenGivenUp(t *testing.T) {
 	rdb := newRedis(t)
-	queue := uniqueQueue(t, rdb)
+	queue := taskstest.UniqueQueue(t, rdb)
 	server := smtptest.NewServer(t, smtptest.Options{Reject: func(smtptest.Message) error { return smtptest.TempFail }})
 	log, logs := taskstest.NewLogger()
 	cfg := testConfig(queue)
@@ -113,7 +113,7 @@ func TestQueue_ReserveFailsWhenRedisIsDown(t *testing.T) {
 
 func TestQueue_EnqueueFailureIsLoggedAndCounted(t *testing.T) {
 	shared := newRedis(t)
-	queue := uniqueQueue(t, shared)
+	queue := taskstest.UniqueQueue(t, shared)
 	// The queue gets a client of its own, so the test can break it between
 	// the reservation and the commit, as a Redis outage would.
 	rdb := redis.NewClient(&redis.Options{Addr: shared.Options().Addr, DB: shared.Options().DB})
@@ -141,7 +141,7 @@ func TestQueue_EnqueueFailureIsLoggedAndCounted(t *testing.T) {
 
 func TestQueue_ShutdownWaitsForRunningJob(t *testing.T) {
 	rdb := newRedis(t)
-	queue := uniqueQueue(t, rdb)
+	queue := taskstest.UniqueQueue(t, rdb)
 	server := smtptest.NewServer(t, smtptest.Options{Delay: 300 * time.Millisecond})
 	log, _ := taskstest.NewLogger()
 	q := newQueue(t, rdb, testConfig(queue), taskstest.SMTPMailer(t, server), log, true)
@@ -164,7 +164,7 @@ func TestQueue_ShutdownWaitsForRunningJob(t *testing.T) {
 
 func TestQueue_ShutdownDeadlineLeavesJobInRedis(t *testing.T) {
 	rdb := newRedis(t)
-	queue := uniqueQueue(t, rdb)
+	queue := taskstest.UniqueQueue(t, rdb)
 	log, _ := taskstest.NewLogger()
 	started := make(chan struct{}, 1)
 	blocking := tasks.MailerFunc(func(ctx context.Context, _ tasks.Email) error {

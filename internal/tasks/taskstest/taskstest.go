@@ -6,6 +6,7 @@ package taskstest
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"log/slog"
 	"strings"
@@ -16,6 +17,8 @@ import (
 	"example.com/echotemplate/internal/mailer"
 	"example.com/echotemplate/internal/mailer/smtptest"
 	"example.com/echotemplate/internal/tasks"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 )
 
 // LogBuffer collects JSON log lines. Workers write while tests read, so it
@@ -103,4 +106,24 @@ func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// UniqueQueue returns an asynq queue name no other test run uses, and
+// deletes the queue with everything asynq keeps for it when the test ends.
+// Call it before starting queues on it, so that their cleanups, registered
+// later, shut them down first.
+func UniqueQueue(t testing.TB, rdb redis.UniversalClient) string {
+	t.Helper()
+	name := "test-" + strings.ToLower(rand.Text()[:12])
+	t.Cleanup(func() {
+		// DeleteQueue forgets the queue; the scan removes what it leaves
+		// behind (counters, retained tasks).
+		_ = asynq.NewInspectorFromRedisClient(rdb).DeleteQueue(name, true)
+		ctx := context.Background()
+		iter := rdb.Scan(ctx, 0, "asynq:{"+name+"}:*", 100).Iterator()
+		for iter.Next(ctx) {
+			rdb.Del(ctx, iter.Val())
+		}
+	})
+	return name
 }
