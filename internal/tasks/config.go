@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"time"
@@ -64,18 +65,11 @@ func (c Config) WithDefaults() (Config, error) {
 		}
 	}
 	d := DefaultConfig
-	c.Workers = orDefault(c.Workers, d.Workers)
-	c.QueueSize = orDefault(c.QueueSize, d.QueueSize)
-	c.MaxAttempts = orDefault(c.MaxAttempts, d.MaxAttempts)
-	c.Timeout = orDefault(c.Timeout, d.Timeout)
-	c.RetryDelay = orDefault(c.RetryDelay, d.RetryDelay)
-	c.RetryMaxDelay = orDefault(c.RetryMaxDelay, d.RetryMaxDelay)
+	c.Workers = cmp.Or(c.Workers, d.Workers)
+	c.QueueSize = cmp.Or(c.QueueSize, d.QueueSize)
+	c.MaxAttempts = cmp.Or(c.MaxAttempts, d.MaxAttempts)
+	c.Timeout = cmp.Or(c.Timeout, d.Timeout)
+	c.RetryDelay = cmp.Or(c.RetryDelay, d.RetryDelay)
+	c.RetryMaxDelay = cmp.Or(c.RetryMaxDelay, d.RetryMaxDelay)
 	return c, nil
-}
-
-func orDefault[T int | time.Duration](v, def T) T {
-	if v == 0 {
-		return def
-	}
-	return v
 }

@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"time"
@@ -79,30 +80,14 @@ var DefaultConfig = Config{
 // reports the first field that is negative.
 func (cfg Config) withDefaults() (Config, error) {
 	d := DefaultConfig
-	if cfg.MaxMessageBytes == 0 {
-		cfg.MaxMessageBytes = d.MaxMessageBytes
-	}
-	if cfg.WriteWait == 0 {
-		cfg.WriteWait = d.WriteWait
-	}
-	if cfg.PongWait == 0 {
-		cfg.PongWait = d.PongWait
-	}
-	if cfg.SendBuffer == 0 {
-		cfg.SendBuffer = d.SendBuffer
-	}
-	if cfg.MaxConnections == 0 {
-		cfg.MaxConnections = d.MaxConnections
-	}
-	if cfg.MessageRate == 0 {
-		cfg.MessageRate = d.MessageRate
-	}
-	if cfg.MessageBurst == 0 {
-		cfg.MessageBurst = d.MessageBurst
-	}
-	if cfg.PublishTimeout == 0 {
-		cfg.PublishTimeout = d.PublishTimeout
-	}
+	cfg.MaxMessageBytes = cmp.Or(cfg.MaxMessageBytes, d.MaxMessageBytes)
+	cfg.WriteWait = cmp.Or(cfg.WriteWait, d.WriteWait)
+	cfg.PongWait = cmp.Or(cfg.PongWait, d.PongWait)
+	cfg.SendBuffer = cmp.Or(cfg.SendBuffer, d.SendBuffer)
+	cfg.MaxConnections = cmp.Or(cfg.MaxConnections, d.MaxConnections)
+	cfg.MessageRate = cmp.Or(cfg.MessageRate, d.MessageRate)
+	cfg.MessageBurst = cmp.Or(cfg.MessageBurst, d.MessageBurst)
+	cfg.PublishTimeout = cmp.Or(cfg.PublishTimeout, d.PublishTimeout)
 	for _, f := range []struct {
 		name     string
 		negative bool
