@@ -72,8 +72,6 @@ func (c *client) endNow(code int) {
 // and closes the connection once the writer has said goodbye.
 func (c *client) run() {
 	defer c.hub.release()
-	go c.writePump()
-
 	code := c.readPump()
 	c.hub.leave(c, code)
 	<-c.writerDone

@@ -20,7 +20,7 @@ type envelope struct {
 func (e envelope) encode() []byte {
 	b, err := json.Marshal(e)
 	if err != nil {
-		// A struct of two strings and an integer always marshals.
+		// A struct of strings, an integer and a bool always marshals.
 		panic(fmt.Sprintf("ws: encode envelope: %v", err))
 	}
 	return b

@@ -3,13 +3,17 @@ package ws
 import "testing"
 
 func TestEnvelopeRoundTrip(t *testing.T) {
-	want := envelope{From: "hub-a", Seq: 42, Text: `Alice said: "hi" <b>`}
-	got, err := decodeEnvelope(want.encode())
-	if err != nil {
-		t.Fatalf("decode: %v", err)
-	}
-	if got != want {
-		t.Errorf("got %+v, want %+v", got, want)
+	for _, want := range []envelope{
+		{From: "hub-a", Seq: 42, Text: `Alice said: "hi" <b>`},
+		{From: "hub-b", Seq: 7, Text: "Bob joined", Notice: true},
+	} {
+		got, err := decodeEnvelope(want.encode())
+		if err != nil {
+			t.Fatalf("decode: %v", err)
+		}
+		if got != want {
+			t.Errorf("got %+v, want %+v", got, want)
+		}
 	}
 	if _, err := decodeEnvelope([]byte("not json")); err == nil {
 		t.Error("decoding garbage succeeded, want an error")

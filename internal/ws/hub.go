@@ -166,7 +166,7 @@ func (h *Hub) run() {
 				// the notices come N times N; queued like chat lines they
 				// would fill every queue and drop healthy readers as slow,
 				// who would come back and join again.
-				if d.notice && len(c.send) >= cap(c.send)/2 {
+				if d.notice && 2*len(c.send) >= cap(c.send) {
 					h.stats.skippedNotices.Add(1)
 					continue
 				}

@@ -320,3 +320,16 @@ func TestHubRateLimit(t *testing.T) {
 	send(t, calm, "still here")
 	expect(t, calm, "calm said: still here")
 }
+
+// TestNoticesFitATinyQueue: notices are skipped only for a half-full queue,
+// so even with a one-message queue a newcomer hears its own join, and chat
+// lines still arrive.
+func TestNoticesFitATinyQueue(t *testing.T) {
+	url := newServer(t, newHub(t, ws.Config{SendBuffer: 1}, ws.NewMemoryBroker()))
+	ann := dial(t, url+"/chat?name=Ann", nil)
+	expect(t, ann, "Ann joined")
+	if err := ann.WriteMessage(websocket.TextMessage, []byte("hi")); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, ann, "Ann said: hi")
+}

@@ -16,7 +16,7 @@ const MaxNameRunes = 32
 
 // ErrInvalidName reports a chat name that is too long or holds characters
 // other than letters, digits, spaces, '-', '_' and '.'. It is the client's
-// mistake (400).
+// mistake (the HTTP layer answers 422, as for any invalid field).
 var ErrInvalidName = errors.New("ws: invalid name")
 
 // ParseName validates a chat name taken from the request (?name=). Spaces

@@ -39,7 +39,7 @@ func (h *Hub) ServeEcho(w http.ResponseWriter, r *http.Request) error {
 // "<name> said: m". Everyone also sees "<name> joined" and "<name> left".
 //
 // name is the raw value the client asked for (?name=); ServeChat checks it
-// with ParseName and returns ErrInvalidName (400) before the upgrade. Its
+// with ParseName and returns ErrInvalidName (a 422 in the HTTP layer) before the upgrade. Its
 // other errors are those of ServeEcho.
 func (h *Hub) ServeChat(w http.ResponseWriter, r *http.Request, name string) error {
 	name, err := ParseName(name)
@@ -76,6 +76,10 @@ func (h *Hub) serve(w http.ResponseWriter, r *http.Request, name string, chat bo
 		h.release()
 		return nil
 	}
+	// The writer starts before the join is announced, so the newcomer's
+	// queue drains from the start and its own notice finds room (notices
+	// are skipped for a half-full queue).
+	go c.writePump()
 	if chat {
 		// Announced before the client's reader starts, so its own first
 		// message cannot overtake the notice. Doing it on the handler's
