@@ -61,6 +61,9 @@ type config struct {
 	CookieSecure   bool
 	CookieHashKey  []byte
 	CookieBlockKey []byte
+	// CookieKeyRandom says CookieHashKey was made at start for want of
+	// COOKIE_HASH_KEY (development only).
+	CookieKeyRandom bool
 
 	StorageDir               string
 	MaxUploadBytes           int64
@@ -202,6 +205,7 @@ func (c *config) resolve(r *rawSettings) error {
 	if c.RedirectAllowedHosts, err = parseRedirect(c.RedirectURL, r.allowedHosts); err != nil {
 		return err
 	}
+	c.CookieKeyRandom = r.hashKey == ""
 	if c.CookieHashKey, c.CookieBlockKey, err = parseCookieKeys(r.hashKey, r.blockKey, c.AppEnv); err != nil {
 		return err
 	}

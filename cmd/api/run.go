@@ -58,7 +58,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("logger: %w", err)
 	}
-	if cfg.AppEnv != "production" && getenv("COOKIE_HASH_KEY") == "" {
+	if cfg.CookieKeyRandom {
 		log.Warn("COOKIE_HASH_KEY is not set: using a random key, so signed cookies end with this process")
 	}
 
@@ -143,8 +143,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "env", cfg.AppEnv, "version", buildVersion())
 
-	metricsSrv := &http.Server{Handler: m.Handler(), ReadHeaderTimeout: cfg.ReadHeaderTimeout}
+	var metricsSrv *http.Server
 	if metricsLn != nil {
+		metricsSrv = &http.Server{Handler: m.Handler(), ReadHeaderTimeout: cfg.ReadHeaderTimeout}
 		go func() { _ = metricsSrv.Serve(metricsLn) }() // Ends with ErrServerClosed at shutdown.
 		log.Info("serving metrics", "addr", metricsLn.Addr().String())
 	}
@@ -157,6 +158,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		defer cancel()
 		return errors.Join(fmt.Errorf("serve http: %w", err), stopWork(stopCtx))
 	case <-ctx.Done():
+		// From here a second SIGINT or SIGTERM ends the process at once, as
+		// an impatient operator expects.
+		stop()
 	}
 
 	// Shutdown, in order: stop looking ready, give load balancers a moment,
@@ -167,13 +171,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
 
-	_ = metricsSrv.Shutdown(shutdownCtx) // Scrapes are short; nothing to drain.
 	var httpErr error
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		_ = srv.Close()
 		httpErr = fmt.Errorf("drain http: %w", err)
 	} else if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
 		httpErr = fmt.Errorf("serve http: %w", err)
+	}
+	if metricsSrv != nil {
+		// Last of the listeners, so the drain can still be scraped.
+		_ = metricsSrv.Shutdown(shutdownCtx)
 	}
 	// Runs even when HTTP ran out of time, so every WebSocket hears 1001
 	// and the dropped jobs are logged.

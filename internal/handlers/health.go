@@ -63,7 +63,6 @@ func (h *Health) handleReady(log *slog.Logger) echo.HandlerFunc {
 				// The cause is for the operator; the prober learns only which check failed.
 				log.WarnContext(ctx, "readiness check failed", "check", chk.Name, "error", err)
 				failed = append(failed, chk.Name)
-				resp.Checks[chk.Name] = "failing"
 				continue
 			}
 			resp.Checks[chk.Name] = "ok"

@@ -17,10 +17,11 @@ const flushBufferSize = 64 << 10
 // price is that a process killed outright loses the last interval of lines;
 // Close writes out the rest, so a graceful shutdown loses none.
 type FlushWriter struct {
-	mu   sync.Mutex
-	buf  *bufio.Writer
-	stop chan struct{}
-	done chan struct{}
+	mu     sync.Mutex
+	buf    *bufio.Writer
+	closed bool // after Close, writes go straight through
+	stop   chan struct{}
+	done   chan struct{}
 }
 
 // NewFlushWriter starts a writer that flushes to w every interval. Close
@@ -40,6 +41,15 @@ func NewFlushWriter(w io.Writer, interval time.Duration) *FlushWriter {
 func (f *FlushWriter) Write(p []byte) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.closed {
+		// A late line, from a goroutine that outlived the logger's owner,
+		// is written at once rather than lost in a buffer no one flushes.
+		n, err := f.buf.Write(p)
+		if err == nil {
+			err = f.buf.Flush()
+		}
+		return n, err
+	}
 	return f.buf.Write(p)
 }
 
@@ -54,7 +64,10 @@ func (f *FlushWriter) Flush() error {
 func (f *FlushWriter) Close() error {
 	close(f.stop)
 	<-f.done
-	return f.Flush()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.closed = true
+	return f.buf.Flush()
 }
 
 func (f *FlushWriter) loop(interval time.Duration) {

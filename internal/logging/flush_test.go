@@ -28,7 +28,7 @@ func (b *lockedBuffer) String() string {
 
 func TestFlushWriter(t *testing.T) {
 	var out lockedBuffer
-	f := NewFlushWriter(&out, 20*time.Millisecond)
+	f := NewFlushWriter(&out, 300*time.Millisecond)
 	_, _ = f.Write([]byte("one\n"))
 	if out.String() != "" {
 		t.Fatal("written before the interval passed")
@@ -47,6 +47,10 @@ func TestFlushWriter(t *testing.T) {
 	}
 	if got := out.String(); got != "one\ntwo\n" {
 		t.Errorf("after Close got %q, want both lines", got)
+	}
+	_, _ = f.Write([]byte("late\n"))
+	if got := out.String(); got != "one\ntwo\nlate\n" {
+		t.Errorf("a write after Close left %q, want it written at once", got)
 	}
 }
 

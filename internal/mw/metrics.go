@@ -1,7 +1,6 @@
 package mw
 
 import (
-	"errors"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -30,21 +29,13 @@ func Metrics(obs RequestObserver) echo.MiddlewareFunc {
 			if route == "" {
 				route = unmatchedRoute
 			}
-			status := c.Response().Status
-			if !c.Response().Committed && err != nil {
-				status = statusOf(err)
+			if err != nil && !c.Response().Committed {
+				// Let the error handler write the answer now, as RequestLog
+				// does, so the status recorded is the one the client gets.
+				c.Error(err)
 			}
-			obs.RequestDone(c.Request().Method, route, status, time.Since(start))
+			obs.RequestDone(c.Request().Method, route, c.Response().Status, time.Since(start))
 			return err
 		}
 	}
-}
-
-// statusOf guesses the status of an error not yet written.
-func statusOf(err error) int {
-	var he *echo.HTTPError
-	if errors.As(err, &he) {
-		return he.Code
-	}
-	return 500
 }

@@ -55,3 +55,29 @@ func TestMetricsLabelsRoutePatterns(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsRecordsWhatTheErrorHandlerWrites: an error the handler returns
+// is written by the service's error handler before it is recorded, so the
+// label is the client's status, not a guess from the error.
+func TestMetricsRecordsWhatTheErrorHandlerWrites(t *testing.T) {
+	obs := &fakeObserver{}
+	e := echo.New()
+	e.HTTPErrorHandler = func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			_ = c.NoContent(http.StatusRequestEntityTooLarge)
+			return
+		}
+		_ = c.NoContent(http.StatusInternalServerError)
+	}
+	e.Use(Metrics(obs))
+	e.POST("/big", func(echo.Context) error { return &http.MaxBytesError{Limit: 1} })
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/big", nil))
+	if len(obs.done) != 1 || obs.done[0].status != http.StatusRequestEntityTooLarge || rec.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("recorded %+v, client got %d; want 413 for both", obs.done, rec.Code)
+	}
+}

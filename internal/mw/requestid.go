@@ -1,6 +1,7 @@
-// Package mw holds the service's own Echo middleware: request ids, the
-// X-Process-Time header, request logging, panic recovery and a header size
-// limit. It knows nothing of the handlers, tasks or WebSocket packages.
+// Package mw holds the service's own Echo middleware, one file each: request
+// ids, the X-Process-Time header, metrics, request logging, panic recovery,
+// and limits and headers every response needs. It knows nothing of the
+// handlers, tasks or WebSocket packages.
 package mw
 
 import (
