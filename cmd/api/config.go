@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"mime"
 	"net"
 	"net/url"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 
 	"example.com/echotemplate/internal/logging"
 	"example.com/echotemplate/internal/mailer"
+	"example.com/echotemplate/internal/storage"
 	"example.com/echotemplate/internal/tasks"
 	"example.com/echotemplate/internal/ws"
 )
@@ -209,7 +209,7 @@ func (c *config) resolve(r *rawSettings) error {
 	if c.CookieHashKey, c.CookieBlockKey, err = parseCookieKeys(r.hashKey, r.blockKey, c.AppEnv); err != nil {
 		return err
 	}
-	if c.UploadAllowedTypes, err = parseMediaTypes(r.allowedTypes); err != nil {
+	if c.UploadAllowedTypes, err = storage.ParseAllowedTypes(splitList(r.allowedTypes)); err != nil {
 		return fmt.Errorf("UPLOAD_ALLOWED_TYPES: %w", err)
 	}
 	c.WebSockets.AllowedOrigins = webSocketOrigins(c.CORSAllowOrigins)
@@ -433,20 +433,6 @@ func parseCookieKeys(hashB64, blockB64, env string) (hashKey, blockKey []byte, e
 		}
 	}
 	return hashKey, blockKey, nil
-}
-
-// parseMediaTypes reads a comma list of media types such as image/png or
-// a family such as image/*.
-func parseMediaTypes(s string) ([]string, error) {
-	var out []string
-	for _, t := range splitList(s) {
-		mediaType, _, err := mime.ParseMediaType(t)
-		if err != nil || !strings.Contains(mediaType, "/") {
-			return nil, fmt.Errorf("%q is not a media type such as image/png or image/*", t)
-		}
-		out = append(out, mediaType)
-	}
-	return out, nil
 }
 
 // parseRedisURL reads REDIS_URL, such as redis://:password@host:6379/0

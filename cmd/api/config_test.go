@@ -161,6 +161,7 @@ func TestLoadConfigRejects(t *testing.T) {
 		{"PartHeaderHuge", nil, []string{"UPLOAD_MAX_PART_HEADER_BYTES", "2MiB"}, "UPLOAD_MAX_PART_HEADER_BYTES"},
 		{"FieldZero", nil, []string{"UPLOAD_MAX_FIELD_BYTES", "0"}, "UPLOAD_MAX_FIELD_BYTES"},
 		{"AllowedType", nil, []string{"UPLOAD_ALLOWED_TYPES", "png"}, "UPLOAD_ALLOWED_TYPES"},
+		{"AllowedTypeAnything", nil, []string{"UPLOAD_ALLOWED_TYPES", "*/*"}, "UPLOAD_ALLOWED_TYPES"},
 		{"MinRate", nil, []string{"DOWNLOAD_MIN_BYTES_PER_SEC", "0"}, "DOWNLOAD_MIN_BYTES_PER_SEC"},
 		{"Window", nil, []string{"TRANSFER_RATE_WINDOW", "0s"}, "TRANSFER_RATE_WINDOW"},
 		{"UploadTimeout", nil, []string{"UPLOAD_TIMEOUT", "-1m"}, "UPLOAD_TIMEOUT"},

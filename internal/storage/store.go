@@ -65,7 +65,7 @@ type Store struct {
 // New returns a Store keeping its files in dir, which it creates if needed,
 // and checks that the directory is writable.
 func New(dir string, opts Options) (*Store, error) {
-	allowed, err := parseAllowedTypes(opts.AllowedTypes)
+	allowed, err := ParseAllowedTypes(opts.AllowedTypes)
 	if err != nil {
 		return nil, err
 	}
@@ -102,13 +102,16 @@ func (s *Store) checkWritable() error {
 	return nil
 }
 
-// parseAllowedTypes validates and normalises an allowlist.
-func parseAllowedTypes(types []string) ([]string, error) {
+// ParseAllowedTypes validates and normalises an allowlist of media types
+// such as image/png or image/*. A wildcard family (*/*, */png) is refused:
+// an empty list is how to allow any type.
+func ParseAllowedTypes(types []string) ([]string, error) {
 	var allowed []string
 	for _, t := range types {
 		mediaType, _, err := mime.ParseMediaType(t)
-		if err != nil || !strings.Contains(mediaType, "/") {
-			return nil, fmt.Errorf("storage: allowed type %q is not a media type", t)
+		family, _, ok := strings.Cut(mediaType, "/")
+		if err != nil || !ok || family == "*" {
+			return nil, fmt.Errorf("storage: allowed type %q is not a media type such as image/png or image/*", t)
 		}
 		allowed = append(allowed, mediaType)
 	}

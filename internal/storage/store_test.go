@@ -34,6 +34,8 @@ func TestNewFails(t *testing.T) {
 		{"DirIsFile", notDir, Options{}},
 		{"BadAllowedType", t.TempDir(), Options{AllowedTypes: []string{"png"}}},
 		{"EmptyAllowedType", t.TempDir(), Options{AllowedTypes: []string{""}}},
+		{"AnyFamily", t.TempDir(), Options{AllowedTypes: []string{"*/*"}}},
+		{"AnyFamilyPNG", t.TempDir(), Options{AllowedTypes: []string{"*/png"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 
@@ -121,6 +122,11 @@ func (rc *Receiver) Limits() Limits {
 // over-limit body instead of reading the rest. If anything fails, the files
 // this request already stored are deleted before Receive returns.
 func (rc *Receiver) Receive(w http.ResponseWriter, r *http.Request) (Result, error) {
+	// Request.MultipartReader also takes multipart/mixed; an upload form
+	// sends form-data, and nothing else is one.
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "multipart/form-data" {
+		return Result{}, ErrNotMultipart
+	}
 	// A declared length over the limit is refused before reading a byte.
 	if r.ContentLength > rc.limits.MaxBytes {
 		return Result{}, ErrTooLarge

@@ -160,6 +160,10 @@ func TestReceiveRefuses(t *testing.T) {
 		{"NotMultipart", Limits{}, nil, func(*testing.T) ([]byte, string) {
 			return []byte(`{"file":"x"}`), "application/json"
 		}, ErrNotMultipart},
+		{"MultipartMixed", Limits{}, nil, func(t *testing.T) ([]byte, string) {
+			body, ct := multipartBody(t, part{field: "file", filename: "a.txt", content: "hi"})
+			return body, strings.Replace(ct, "multipart/form-data", "multipart/mixed", 1)
+		}, ErrNotMultipart},
 		{"NoBoundary", Limits{}, nil, func(*testing.T) ([]byte, string) {
 			return []byte("x"), "multipart/form-data"
 		}, ErrBadMultipart},
