@@ -17,10 +17,13 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"example.com/echotemplate/internal/handlers"
 	"example.com/echotemplate/internal/logging"
 	"example.com/echotemplate/internal/mailer"
+	"example.com/echotemplate/internal/static"
 	"example.com/echotemplate/internal/storage"
 	"example.com/echotemplate/internal/tasks"
+	"example.com/echotemplate/internal/upload"
 	"example.com/echotemplate/internal/ws"
 )
 
@@ -158,18 +161,18 @@ func (c *config) register(l *loader) *rawSettings {
 	l.secret(&r.hashKey, "COOKIE_HASH_KEY")
 	l.secret(&r.blockKey, "COOKIE_BLOCK_KEY")
 	l.str(&c.StorageDir, "STORAGE_DIR", "./data/uploads", "directory uploaded files are kept in, created at start; instances may share it")
-	l.size(&c.MaxUploadBytes, "MAX_UPLOAD_BYTES", 100<<20, "largest POST /upload body, multipart framing included; larger gets 413")
-	l.integer(&c.UploadMaxParts, "UPLOAD_MAX_PARTS", 16, "most parts (files and fields) in one upload")
-	l.size(&c.UploadMaxPartHeaderBytes, "UPLOAD_MAX_PART_HEADER_BYTES", 8<<10, "largest header of one multipart part")
-	l.size(&c.UploadMaxFieldBytes, "UPLOAD_MAX_FIELD_BYTES", 64<<10, "largest value of a plain (non-file) form field")
+	l.size(&c.MaxUploadBytes, "MAX_UPLOAD_BYTES", upload.DefaultLimits.MaxBytes, "largest POST /upload body, multipart framing included; larger gets 413")
+	l.integer(&c.UploadMaxParts, "UPLOAD_MAX_PARTS", upload.DefaultLimits.MaxParts, "most parts (files and fields) in one upload")
+	l.size(&c.UploadMaxPartHeaderBytes, "UPLOAD_MAX_PART_HEADER_BYTES", int64(upload.DefaultLimits.MaxHeaderBytes), "largest header of one multipart part")
+	l.size(&c.UploadMaxFieldBytes, "UPLOAD_MAX_FIELD_BYTES", upload.DefaultLimits.MaxFieldBytes, "largest value of a plain (non-file) form field")
 	l.str(&r.allowedTypes, "UPLOAD_ALLOWED_TYPES", "", "comma-separated media types uploads may have, judged from their bytes, such as image/png or image/* (default: any)")
-	l.size(&c.UploadMinBytesPerSec, "UPLOAD_MIN_BYTES_PER_SEC", 32<<10, "slowest an upload may arrive, measured over TRANSFER_RATE_WINDOW")
-	l.duration(&c.UploadTimeout, "UPLOAD_TIMEOUT", time.Hour, "longest an upload may take, however fast it moves")
-	l.size(&c.DownloadMinBytesPerSec, "DOWNLOAD_MIN_BYTES_PER_SEC", 32<<10, "slowest a download may be read, measured over TRANSFER_RATE_WINDOW")
-	l.duration(&c.DownloadTimeout, "DOWNLOAD_TIMEOUT", time.Hour, "longest a download may take, however fast it moves")
-	l.duration(&c.TransferRateWindow, "TRANSFER_RATE_WINDOW", 15*time.Second, "how long an upload or download may stay below its minimum rate before it is cut off")
+	l.size(&c.UploadMinBytesPerSec, "UPLOAD_MIN_BYTES_PER_SEC", handlers.DefaultPace.MinBytesPerSec, "slowest an upload may arrive, measured over TRANSFER_RATE_WINDOW")
+	l.duration(&c.UploadTimeout, "UPLOAD_TIMEOUT", handlers.DefaultPace.Timeout, "longest an upload may take, however fast it moves")
+	l.size(&c.DownloadMinBytesPerSec, "DOWNLOAD_MIN_BYTES_PER_SEC", handlers.DefaultPace.MinBytesPerSec, "slowest a download may be read, measured over TRANSFER_RATE_WINDOW")
+	l.duration(&c.DownloadTimeout, "DOWNLOAD_TIMEOUT", handlers.DefaultPace.Timeout, "longest a download may take, however fast it moves")
+	l.duration(&c.TransferRateWindow, "TRANSFER_RATE_WINDOW", handlers.DefaultPace.Window, "how long an upload or download may stay below its minimum rate before it is cut off")
 	l.str(&c.StaticDir, "STATIC_DIR", "", "serve the page and /static/ from this directory, re-read on every request, instead of the files built in (for editing them live)")
-	l.duration(&c.StaticMaxAge, "STATIC_MAX_AGE", time.Hour, "how long browsers may reuse /static/ assets without asking (HTML is always revalidated)")
+	l.duration(&c.StaticMaxAge, "STATIC_MAX_AGE", static.DefaultMaxAge, "how long browsers may reuse /static/ assets without asking (HTML is always revalidated)")
 	wsd := ws.DefaultConfig
 	l.size(&c.WebSockets.MaxMessageBytes, "WS_MAX_MESSAGE_BYTES", wsd.MaxMessageBytes, "largest WebSocket message a client may send; larger closes the connection with 1009")
 	l.integer(&c.WebSockets.MaxConnections, "WS_MAX_CONNECTIONS", wsd.MaxConnections, "most open WebSocket connections (echo and chat); more get 503")
