@@ -3,6 +3,9 @@
 # Build: make docker (or docker build --build-arg VERSION=$(git describe) .)
 
 FROM golang:1.27-bookworm AS build
+# Official Go images pin GOTOOLCHAIN=local; auto honours go.mod's toolchain
+# line (go1.27.3, for its standard-library security fixes).
+ENV GOTOOLCHAIN=auto
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod go mod download
