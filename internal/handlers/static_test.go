@@ -82,10 +82,17 @@ func TestStaticRevalidates(t *testing.T) {
 			if !strings.HasPrefix(etag, `"`) || len(etag) != 66 {
 				t.Fatalf("ETag = %q, want a quoted SHA-256", etag)
 			}
-			req := httptest.NewRequest(http.MethodGet, path, nil)
-			req.Header.Set("If-None-Match", etag)
-			if rec := s.do(t, req); rec.Code != http.StatusNotModified || rec.Body.Len() != 0 {
-				t.Errorf("got %d with %d bytes, want 304 with none", rec.Code, rec.Body.Len())
+			for _, method := range []string{http.MethodGet, http.MethodHead} {
+				req := httptest.NewRequest(method, path, nil)
+				req.Header.Set("If-None-Match", etag)
+				if rec := s.do(t, req); rec.Code != http.StatusNotModified || rec.Body.Len() != 0 {
+					t.Errorf("%s: got %d with %d bytes, want 304 with none", method, rec.Code, rec.Body.Len())
+				}
+				ranged := httptest.NewRequest(method, path, nil)
+				ranged.Header.Set("Range", "bytes=0-3")
+				if rec := s.do(t, ranged); rec.Code != http.StatusPartialContent {
+					t.Errorf("%s with Range: got %d, want 206", method, rec.Code)
+				}
 			}
 		})
 	}
