@@ -23,8 +23,14 @@ func TestBodyError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := bodyError(tt.err); !errors.Is(got, tt.want) {
+			got := bodyError(tt.err)
+			if !errors.Is(got, tt.want) {
 				t.Errorf("bodyError(%v) = %v, want %v", tt.err, got, tt.want)
+			}
+			// Only a malformed body is the client's 400; a cancellation
+			// wrapped as one would be answered and logged as a bad request.
+			if bad := errors.Is(got, ErrBadMultipart); bad != errors.Is(tt.want, ErrBadMultipart) {
+				t.Errorf("bodyError(%v) = %v: ErrBadMultipart %v, want %v", tt.err, got, bad, !bad)
 			}
 		})
 	}
