@@ -194,6 +194,11 @@ func (q *Queue) enqueue(ctx context.Context, job tasks.Job) error {
 
 // handle runs one attempt of the job in t; asynq schedules the retries.
 func (q *Queue) handle(ctx context.Context, t *asynq.Task) error {
+	// Counted first, so Shutdown's wait sees a job as early as it can. One
+	// asynq handed over just before Stop but not yet here is still waited
+	// for, or put back in Redis, by server.Shutdown.
+	q.running.Add(1)
+	defer q.running.Add(-1)
 	var job tasks.Job
 	if err := json.Unmarshal(t.Payload(), &job); err != nil {
 		id, _ := asynq.GetTaskID(ctx)
@@ -203,8 +208,6 @@ func (q *Queue) handle(ctx context.Context, t *asynq.Task) error {
 	retried, _ := asynq.GetRetryCount(ctx)
 	maxRetry, _ := asynq.GetMaxRetry(ctx)
 
-	q.running.Add(1)
-	defer q.running.Add(-1)
 	err := q.runner.Attempt(ctx, job, retried+1, retried >= maxRetry)
 	if errors.Is(err, tasks.ErrPermanent) {
 		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
