@@ -49,13 +49,19 @@ func run(args []string, in io.Reader, out io.Writer) error {
 		}
 		return fmt.Errorf("dial %s: %w", args[0], err)
 	}
-	defer conn.Close()
-
 	// This goroutine is the only reader; the input goroutine is the only
-	// writer of messages, as gorilla/websocket requires.
+	// writer of messages, as gorilla/websocket requires. Closing the
+	// connection ends the reader; run waits for it, so nothing prints to out
+	// after run returns.
 	received := make(chan error, 1)
 	printed := make(chan struct{}, 1)
+	readerDone := make(chan struct{})
+	defer func() {
+		conn.Close()
+		<-readerDone
+	}()
 	go func() {
+		defer close(readerDone)
 		for {
 			_, msg, err := conn.ReadMessage()
 			if err != nil {

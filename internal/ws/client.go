@@ -193,8 +193,7 @@ func (c *client) writePump() {
 				c.flush()
 			}
 			if c.closeCode != 0 {
-				frame := websocket.FormatCloseMessage(c.closeCode, closeReason(c.closeCode))
-				_ = c.conn.WriteControl(websocket.CloseMessage, frame, time.Now().Add(closeGracePeriod))
+				writeClose(c.conn, c.closeCode)
 			}
 			// Give the peer closeGracePeriod to answer with its close frame;
 			// the reader returns when it does or when this deadline passes.
@@ -247,4 +246,11 @@ func closeReason(code int) string {
 	default:
 		return ""
 	}
+}
+
+// writeClose sends a close frame with code and its reason, giving a peer
+// that does not read closeGracePeriod before giving up.
+func writeClose(conn *websocket.Conn, code int) {
+	frame := websocket.FormatCloseMessage(code, closeReason(code))
+	_ = conn.WriteControl(websocket.CloseMessage, frame, time.Now().Add(closeGracePeriod))
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -70,8 +69,7 @@ func (h *Hub) serve(w http.ResponseWriter, r *http.Request, name string, chat bo
 	c := newClient(h, conn, name, chat)
 	if !h.add(c) {
 		// The hub stopped during the handshake.
-		frame := websocket.FormatCloseMessage(websocket.CloseGoingAway, closeReason(websocket.CloseGoingAway))
-		_ = conn.WriteControl(websocket.CloseMessage, frame, time.Now().Add(closeGracePeriod))
+		writeClose(conn, websocket.CloseGoingAway)
 		conn.Close()
 		h.release()
 		return nil
