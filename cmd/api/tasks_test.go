@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"example.com/echotemplate/internal/tasks/redisqueue"
 	"example.com/echotemplate/internal/testenv"
 
 	"github.com/hibiken/asynq"
@@ -154,8 +155,8 @@ func testRedisURL(t *testing.T) string {
 	t.Helper()
 	rdb, url := testenv.Redis(t, 15)
 	inspector := asynq.NewInspectorFromRedisClient(rdb)
-	_ = inspector.DeleteQueue("email", true)
-	t.Cleanup(func() { _ = inspector.DeleteQueue("email", true) })
+	_ = inspector.DeleteQueue(redisqueue.DefaultConfig.Queue, true)
+	t.Cleanup(func() { _ = inspector.DeleteQueue(redisqueue.DefaultConfig.Queue, true) })
 	return url
 }
 

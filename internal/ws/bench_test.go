@@ -74,7 +74,7 @@ func benchBroadcast(b *testing.B, stalled, perSecond int) {
 	f := startFleet(b, fleetConfig{URL: url + "/chat", Readers: readers, Stalled: stalled})
 	defer f.stop(b)
 	waitFor(b, hub, "the clients to join", func() bool { return hub.Stats().Connections == benchClients })
-	time.Sleep(500 * time.Millisecond) // let the join notices drain
+	time.Sleep(500 * time.Millisecond) // let the join notices drain before measuring
 
 	f.measure(b)
 	dropped0 := hub.Stats().Dropped
@@ -122,7 +122,7 @@ func BenchmarkIdleConnection(b *testing.B) {
 	f := startFleet(b, fleetConfig{URL: url + "/chat", Readers: benchClients})
 	defer f.stop(b)
 	waitFor(b, hub, "the clients to join", func() bool { return hub.Stats().Connections == benchClients })
-	time.Sleep(500 * time.Millisecond) // let the join notices drain
+	time.Sleep(500 * time.Millisecond) // let the join notices drain before measuring
 	after := liveBytes()
 	for range b.N {
 	}

@@ -181,9 +181,9 @@ func runFleet() int {
 			continue
 		}
 		// Each join is announced to everyone, so joining at full speed would
-		// cost the server N²/2 deliveries in a burst and drop clients that
-		// fall SendBuffer notices behind. The next client dials once this one
-		// has its own join notice, its first message.
+		// cost the server N²/2 deliveries in a burst and skew the measurement
+		// (notices are best-effort and drop no one). The next client dials
+		// once this one has its own join notice, its first message.
 		joined := make(chan struct{})
 		wg.Add(1)
 		go func() {
