@@ -17,13 +17,12 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"example.com/echotemplate/internal/files"
 	"example.com/echotemplate/internal/handlers"
 	"example.com/echotemplate/internal/logging"
 	"example.com/echotemplate/internal/mailer"
 	"example.com/echotemplate/internal/static"
-	"example.com/echotemplate/internal/storage"
 	"example.com/echotemplate/internal/tasks"
-	"example.com/echotemplate/internal/upload"
 	"example.com/echotemplate/internal/ws"
 )
 
@@ -161,10 +160,10 @@ func (c *config) register(l *loader) *rawSettings {
 	l.secret(&r.hashKey, "COOKIE_HASH_KEY")
 	l.secret(&r.blockKey, "COOKIE_BLOCK_KEY")
 	l.str(&c.StorageDir, "STORAGE_DIR", "./data/uploads", "directory uploaded files are kept in, created at start; instances may share it")
-	l.size(&c.MaxUploadBytes, "MAX_UPLOAD_BYTES", upload.DefaultLimits.MaxBytes, "largest POST /upload body, multipart framing included; larger gets 413")
-	l.integer(&c.UploadMaxParts, "UPLOAD_MAX_PARTS", upload.DefaultLimits.MaxParts, "most parts (files and fields) in one upload")
-	l.size(&c.UploadMaxPartHeaderBytes, "UPLOAD_MAX_PART_HEADER_BYTES", int64(upload.DefaultLimits.MaxHeaderBytes), "largest header of one multipart part")
-	l.size(&c.UploadMaxFieldBytes, "UPLOAD_MAX_FIELD_BYTES", upload.DefaultLimits.MaxFieldBytes, "largest value of a plain (non-file) form field")
+	l.size(&c.MaxUploadBytes, "MAX_UPLOAD_BYTES", files.DefaultLimits.MaxBytes, "largest POST /upload body, multipart framing included; larger gets 413")
+	l.integer(&c.UploadMaxParts, "UPLOAD_MAX_PARTS", files.DefaultLimits.MaxParts, "most parts (files and fields) in one upload")
+	l.size(&c.UploadMaxPartHeaderBytes, "UPLOAD_MAX_PART_HEADER_BYTES", int64(files.DefaultLimits.MaxHeaderBytes), "largest header of one multipart part")
+	l.size(&c.UploadMaxFieldBytes, "UPLOAD_MAX_FIELD_BYTES", files.DefaultLimits.MaxFieldBytes, "largest value of a plain (non-file) form field")
 	l.str(&r.allowedTypes, "UPLOAD_ALLOWED_TYPES", "", "comma-separated media types uploads may have, judged from their bytes, such as image/png or image/* (default: any)")
 	l.size(&c.UploadMinBytesPerSec, "UPLOAD_MIN_BYTES_PER_SEC", handlers.DefaultPace.MinBytesPerSec, "slowest an upload may arrive, measured over TRANSFER_RATE_WINDOW")
 	l.duration(&c.UploadTimeout, "UPLOAD_TIMEOUT", handlers.DefaultPace.Timeout, "longest an upload may take, however fast it moves")
@@ -212,7 +211,7 @@ func (c *config) resolve(r *rawSettings) error {
 	if c.CookieHashKey, c.CookieBlockKey, err = parseCookieKeys(r.hashKey, r.blockKey, c.AppEnv); err != nil {
 		return err
 	}
-	if c.UploadAllowedTypes, err = storage.ParseAllowedTypes(splitList(r.allowedTypes)); err != nil {
+	if c.UploadAllowedTypes, err = files.ParseAllowedTypes(splitList(r.allowedTypes)); err != nil {
 		return fmt.Errorf("UPLOAD_ALLOWED_TYPES: %w", err)
 	}
 	c.WebSockets.AllowedOrigins = webSocketOrigins(c.CORSAllowOrigins)

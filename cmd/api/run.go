@@ -16,12 +16,11 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"example.com/echotemplate/internal/files"
 	"example.com/echotemplate/internal/handlers"
 	"example.com/echotemplate/internal/logging"
 	"example.com/echotemplate/internal/metrics"
 	"example.com/echotemplate/internal/static"
-	"example.com/echotemplate/internal/storage"
-	"example.com/echotemplate/internal/upload"
 	"example.com/echotemplate/internal/ws"
 	"example.com/echotemplate/internal/ws/redisbroker"
 	"example.com/echotemplate/web"
@@ -79,7 +78,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		defer metricsLn.Close()
 	}
 
-	store, err := storage.New(cfg.StorageDir, storage.Options{AllowedTypes: cfg.UploadAllowedTypes})
+	store, err := files.NewStore(cfg.StorageDir, files.Options{AllowedTypes: cfg.UploadAllowedTypes})
 	if err != nil {
 		return fmt.Errorf("open storage (STORAGE_DIR=%s): %w", cfg.StorageDir, err)
 	}
@@ -256,7 +255,7 @@ func serverConfig(cfg config) handlers.Config {
 		BodyLimit:            cfg.BodyLimit,
 		HeaderLimit:          cfg.MaxHeaderBytes,
 		MetricsOnOwnListener: cfg.MetricsAddr != "",
-		Upload: upload.Limits{
+		Upload: files.Limits{
 			MaxBytes:       cfg.MaxUploadBytes,
 			MaxParts:       cfg.UploadMaxParts,
 			MaxHeaderBytes: int(cfg.UploadMaxPartHeaderBytes),

@@ -11,8 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"example.com/echotemplate/internal/attachment"
-	"example.com/echotemplate/internal/storage"
+	"example.com/echotemplate/internal/files"
 )
 
 // sampleZip is the tutorial's large_file.zip, kept small: a real zip with
@@ -29,13 +28,13 @@ const sampleName = "downloaded.zip"
 
 // handleDownload sends a stored file as an attachment under the name it
 // was uploaded with. http.ServeContent does the HTTP work: HEAD, Range
-// (capped by attachment.MaxRanges), If-Range, and 304 from the ETag, which
+// (capped by files.MaxRanges), If-Range, and 304 from the ETag, which
 // is the content's SHA-256, or from Last-Modified.
-func handleDownload(files FileStore, pace Pace) echo.HandlerFunc {
+func handleDownload(store *files.Store, pace Pace) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		// Open refuses any id it did not make, so none can name a path.
-		f, info, err := files.Open(c.Request().Context(), c.Param("id"))
-		if errors.Is(err, storage.ErrNotFound) {
+		f, info, err := store.Open(c.Request().Context(), c.Param("id"))
+		if errors.Is(err, files.ErrNotFound) {
 			return echo.NewHTTPError(http.StatusNotFound, "No file has this id.")
 		}
 		if err != nil {
@@ -43,7 +42,7 @@ func handleDownload(files FileStore, pace Pace) echo.HandlerFunc {
 		}
 		defer f.Close()
 		w := downloadWriter(c, pace)
-		attachment.Serve(w, c.Request(), attachment.File{
+		files.Serve(w, c.Request(), files.File{
 			Name:        info.Filename,
 			ContentType: info.ContentType,
 			ModTime:     info.ModTime,
@@ -61,7 +60,7 @@ func handleDownloadSample(pace Pace) echo.HandlerFunc {
 	etag := hex.EncodeToString(sum[:])
 	return func(c echo.Context) error {
 		w := downloadWriter(c, pace)
-		attachment.Serve(w, c.Request(), attachment.File{
+		files.Serve(w, c.Request(), files.File{
 			Name:        sampleName,
 			ContentType: "application/zip",
 			ETag:        etag,

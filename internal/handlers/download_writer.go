@@ -8,7 +8,7 @@ import (
 )
 
 // fileWriter is the http.ResponseWriter that net/http's file serving
-// (http.ServeContent, inside attachment.Serve and static.Handler) writes to
+// (http.ServeContent, inside files.Serve and static.Handler) writes to
 // from an Echo handler. It does three things echo.Response alone does not:
 //
 //   - It restores io.ReaderFrom, which echo.Response hides, so that an

@@ -9,16 +9,16 @@ import (
 	"strings"
 	"testing"
 
+	"example.com/echotemplate/internal/files"
 	"example.com/echotemplate/internal/logging"
 	"example.com/echotemplate/internal/metrics"
-	"example.com/echotemplate/internal/storage"
 )
 
 // TestMetricsAfterScriptedRequests checks /metrics after a known set of
 // requests: counters by route pattern, never by raw path.
 func TestMetricsAfterScriptedRequests(t *testing.T) {
 	log, _ := logging.New(&bytes.Buffer{}, "json", slog.LevelInfo)
-	store, err := storage.New(t.TempDir(), storage.Options{})
+	store, err := files.NewStore(t.TempDir(), files.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

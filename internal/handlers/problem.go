@@ -13,6 +13,11 @@ import (
 // MIMEProblemJSON is the media type of RFC 9457 problem details.
 const MIMEProblemJSON = "application/problem+json"
 
+// statusClientClosedRequest is nginx's status for a client that went away
+// before the answer. Nobody receives it; it is there so the request's log
+// line says what happened, at warning level rather than as a server error.
+const statusClientClosedRequest = 499
+
 // Problem is an RFC 9457 problem details object, the body of every error
 // response the service writes.
 type Problem struct {

@@ -26,7 +26,7 @@ func addRoutes(e *echo.Echo, cfg Config, deps Deps, codec *securecookie.SecureCo
 	e.GET("/ws", handleEcho(deps.WebSockets))
 	e.GET("/chat", handleChat(deps.WebSockets))
 
-	// Files: uploads, downloads, and the page with its assets.
+	// Files: uploads and downloads (internal/files).
 	e.POST("/upload", handleUpload(deps.Files, cfg.Upload, cfg.UploadAllowedTypes, cfg.UploadPace, deps.Metrics))
 	download := handleDownload(deps.Files, cfg.DownloadPace)
 	e.GET("/download/:id", download)
@@ -34,6 +34,8 @@ func addRoutes(e *echo.Echo, cfg Config, deps Deps, codec *securecookie.SecureCo
 	sample := handleDownloadSample(cfg.DownloadPace)
 	e.GET("/download", sample)
 	e.HEAD("/download", sample)
+
+	// The page and its assets.
 	pageFiles := deps.Static
 	if pageFiles == nil {
 		pageFiles = http.NotFoundHandler()

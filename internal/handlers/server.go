@@ -1,24 +1,21 @@
 // Package handlers is the service's HTTP face: NewServer builds the Echo
 // instance with its middleware, routes and error handler, and each handler
 // is a maker function whose closure holds what it needs. Business packages
-// (tasks, ws, storage) are passed in; nothing here reaches for globals.
+// (tasks, ws, files) are passed in; nothing here reaches for globals.
 package handlers
 
 import (
-	"context"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"example.com/echotemplate/internal/files"
 	"example.com/echotemplate/internal/metrics"
 	"example.com/echotemplate/internal/mw"
-	"example.com/echotemplate/internal/storage"
 	"example.com/echotemplate/internal/tasks"
-	"example.com/echotemplate/internal/upload"
 )
 
 // Config holds the HTTP settings NewServer needs. cmd/api fills it from the
@@ -48,8 +45,8 @@ type Config struct {
 	// that serves it on METRICS_ADDR instead.
 	MetricsOnOwnListener bool
 	// Upload bounds each POST /upload request: body size, parts, part
-	// headers and plain fields. Zero fields take upload.DefaultLimits.
-	Upload upload.Limits
+	// headers and plain fields. Zero fields take files.DefaultLimits.
+	Upload files.Limits
 	// UploadAllowedTypes is named in the 415 answer to a file of another
 	// type; the store is what enforces it.
 	UploadAllowedTypes []string
@@ -64,7 +61,7 @@ type Deps struct {
 	Health *Health
 	// Files keeps uploads and serves downloads. Required by the file
 	// routes, which are the only ones that use it.
-	Files FileStore
+	Files *files.Store
 	// WebSockets serves /ws and /chat: a *ws.Hub built with UpgradeError
 	// as its Config.UpgradeError. Required by those routes.
 	WebSockets WebSockets
@@ -78,13 +75,6 @@ type Deps struct {
 	// *tasks.Dispatcher or a *redisqueue.Queue. Required by POST /notify,
 	// which answers 500 without it.
 	Tasks tasks.Queue
-}
-
-// FileStore is where uploads go and downloads come from; *storage.Store
-// satisfies it.
-type FileStore interface {
-	upload.Store
-	Open(ctx context.Context, id string) (*os.File, storage.Info, error)
 }
 
 // contentSecurityPolicy allows the page at / exactly what it uses: its own

@@ -11,21 +11,15 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"example.com/echotemplate/internal/files"
 	"example.com/echotemplate/internal/metrics"
-	"example.com/echotemplate/internal/storage"
-	"example.com/echotemplate/internal/upload"
 )
 
-// statusClientClosedRequest is nginx's status for a client that went away
-// before the answer. Nobody receives it; it is there so the request's log
-// line says what happened, at warning level rather than as a server error.
-const statusClientClosedRequest = 499
-
 // handleUpload streams the multipart field "file" into the store, part by
-// part as it arrives (upload.Receiver), and answers 201. One file part gets
+// part as it arrives (files.Receiver), and answers 201. One file part gets
 // the stored file's description and a Location to download it from;
 // several get {"files": [...]} in the order they were sent.
-func handleUpload(files FileStore, limits upload.Limits, allowedTypes []string, pace Pace, m *metrics.Metrics) echo.HandlerFunc {
+func handleUpload(store *files.Store, limits files.Limits, allowedTypes []string, pace Pace, m *metrics.Metrics) echo.HandlerFunc {
 	type storedFile struct {
 		ID          string `json:"id"`
 		Filename    string `json:"filename"`
@@ -33,10 +27,10 @@ func handleUpload(files FileStore, limits upload.Limits, allowedTypes []string, 
 		SHA256      string `json:"sha256"`
 		ContentType string `json:"content_type"`
 	}
-	describe := func(info storage.Info) storedFile {
+	describe := func(info files.Info) storedFile {
 		return storedFile{info.ID, info.Filename, info.Size, info.SHA256, info.ContentType}
 	}
-	receiver := upload.NewReceiver(files, limits)
+	receiver := files.NewReceiver(store, limits)
 	pace = pace.withDefaults()
 	return func(c echo.Context) error {
 		req := c.Request()
@@ -71,7 +65,7 @@ func handleUpload(files FileStore, limits upload.Limits, allowedTypes []string, 
 
 // uploadError turns an error from Receive into the client's answer. Receive
 // has already removed whatever the request stored.
-func uploadError(c echo.Context, err error, limits upload.Limits, allowedTypes []string, pace Pace) error {
+func uploadError(c echo.Context, err error, limits files.Limits, allowedTypes []string, pace Pace) error {
 	var netErr net.Error
 	switch {
 	case errors.As(err, &netErr) && netErr.Timeout():
@@ -81,28 +75,28 @@ func uploadError(c echo.Context, err error, limits upload.Limits, allowedTypes [
 		// The client went away mid-upload: nobody to answer, and nothing
 		// wrong with the server.
 		return c.NoContent(statusClientClosedRequest)
-	case errors.Is(err, upload.ErrTooLarge):
+	case errors.Is(err, files.ErrTooLarge):
 		return echo.NewHTTPError(http.StatusRequestEntityTooLarge,
 			"The request body is larger than "+formatBytes(limits.MaxBytes)+".")
-	case errors.Is(err, upload.ErrTooManyParts):
+	case errors.Is(err, files.ErrTooManyParts):
 		return echo.NewHTTPError(http.StatusRequestEntityTooLarge,
 			"The form has more than "+strconv.Itoa(limits.MaxParts)+" parts.")
-	case errors.Is(err, upload.ErrHeaderTooLarge):
+	case errors.Is(err, files.ErrHeaderTooLarge):
 		return echo.NewHTTPError(http.StatusRequestEntityTooLarge,
 			"A part's header is larger than "+formatBytes(int64(limits.MaxHeaderBytes))+".")
-	case errors.Is(err, upload.ErrFieldTooLarge):
+	case errors.Is(err, files.ErrFieldTooLarge):
 		return echo.NewHTTPError(http.StatusRequestEntityTooLarge,
 			"A form field is larger than "+formatBytes(limits.MaxFieldBytes)+".")
-	case errors.Is(err, upload.ErrNotMultipart):
+	case errors.Is(err, files.ErrNotMultipart):
 		return echo.NewHTTPError(http.StatusUnsupportedMediaType,
 			`Send the file as multipart/form-data, in a field named "file".`)
-	case errors.Is(err, upload.ErrTypeNotAllowed):
+	case errors.Is(err, files.ErrTypeNotAllowed):
 		return echo.NewHTTPError(http.StatusUnsupportedMediaType,
 			"The file's content is not of an allowed type ("+strings.Join(allowedTypes, ", ")+").")
-	case errors.Is(err, upload.ErrBadMultipart):
+	case errors.Is(err, files.ErrBadMultipart):
 		return echo.NewHTTPError(http.StatusBadRequest, "The multipart/form-data body is malformed.")
-	case errors.Is(err, upload.ErrNoFile):
-		return &ValidationError{Errors: []FieldError{{Field: upload.FileField, Message: "is required"}}}
+	case errors.Is(err, files.ErrNoFile):
+		return &ValidationError{Errors: []FieldError{{Field: files.FileField, Message: "is required"}}}
 	}
 	return fmt.Errorf("receive upload: %w", err)
 }

@@ -23,15 +23,15 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"example.com/echotemplate/internal/files"
 	"example.com/echotemplate/internal/logging"
-	"example.com/echotemplate/internal/storage"
 )
 
 // fileServer is the whole HTTP surface with a store in a temporary
 // directory and a log that is safe to read while a real server writes it.
 type fileServer struct {
 	*testServer
-	store *storage.Store
+	store *files.Store
 	dir   string
 	logs  *lockedBuffer
 }
@@ -39,7 +39,7 @@ type fileServer struct {
 func newFileServer(t testing.TB, cfg Config, page http.Handler) *fileServer {
 	t.Helper()
 	dir := t.TempDir()
-	store, err := storage.New(dir, storage.Options{AllowedTypes: cfg.UploadAllowedTypes})
+	store, err := files.NewStore(dir, files.Options{AllowedTypes: cfg.UploadAllowedTypes})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,4 @@
-// Package attachment turns untrusted client file names into safe display
-// names and sends stored files to browsers as downloads: a Content-Disposition
-// header per RFC 6266 and RFC 8187, and http.ServeContent with a cap on the
-// number of byte ranges. It never touches the file system itself.
-package attachment
+package files
 
 import (
 	"path"
@@ -31,7 +27,7 @@ const maxExtBytes = 16
 // boundary. It never returns "", "." or "..", and Sanitize(Sanitize(s)) ==
 // Sanitize(s).
 //
-// The result is display metadata only: storage never builds a path from it.
+// The result is display metadata only: the Store never builds a path from it.
 func Sanitize(clientName string) string {
 	name := strings.Map(dropInvisible, strings.ToValidUTF8(clientName, ""))
 	// Characters are dropped before the name is split, so a hidden character

@@ -1,4 +1,4 @@
-package storage
+package files
 
 import (
 	"context"
@@ -46,11 +46,11 @@ func (s *Store) Open(ctx context.Context, id string) (*os.File, Info, error) {
 		return nil, Info{}, ErrNotFound
 	}
 	if err != nil {
-		return nil, Info{}, fmt.Errorf("storage: read metadata: %w", err)
+		return nil, Info{}, fmt.Errorf("files: read metadata: %w", err)
 	}
 	var m metadata
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, Info{}, fmt.Errorf("storage: decode metadata %s: %w", id, err)
+		return nil, Info{}, fmt.Errorf("files: decode metadata %s: %w", id, err)
 	}
 	f, err := os.Open(s.contentPath(id))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -58,7 +58,7 @@ func (s *Store) Open(ctx context.Context, id string) (*os.File, Info, error) {
 		return nil, Info{}, ErrNotFound
 	}
 	if err != nil {
-		return nil, Info{}, fmt.Errorf("storage: open content: %w", err)
+		return nil, Info{}, fmt.Errorf("files: open content: %w", err)
 	}
 	return f, Info{
 		ID:          id,
@@ -82,11 +82,11 @@ func (s *Store) Delete(_ context.Context, id string) error {
 	}
 	metaErr := os.Remove(s.metaPath(id))
 	if metaErr != nil && !errors.Is(metaErr, fs.ErrNotExist) {
-		return fmt.Errorf("storage: delete metadata: %w", metaErr)
+		return fmt.Errorf("files: delete metadata: %w", metaErr)
 	}
 	contentErr := os.Remove(s.contentPath(id))
 	if contentErr != nil && !errors.Is(contentErr, fs.ErrNotExist) {
-		return fmt.Errorf("storage: delete content: %w", contentErr)
+		return fmt.Errorf("files: delete content: %w", contentErr)
 	}
 	if metaErr != nil && contentErr != nil {
 		return ErrNotFound

@@ -1,4 +1,4 @@
-package storage
+package files
 
 import (
 	"context"
@@ -8,20 +8,20 @@ import (
 	"testing"
 )
 
-func TestNewCreatesDirectory(t *testing.T) {
+func TestNewStoreCreatesDirectory(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "a", "b")
-	if _, err := New(dir, Options{}); err != nil {
-		t.Fatalf("New: %v", err)
+	if _, err := NewStore(dir, Options{}); err != nil {
+		t.Fatalf("NewStore: %v", err)
 	}
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		t.Fatalf("directory not created: %v", err)
 	}
 	if got := listDir(t, dir); len(got) != 0 {
-		t.Errorf("New left %q behind", got)
+		t.Errorf("NewStore left %q behind", got)
 	}
 }
 
-func TestNewFails(t *testing.T) {
+func TestNewStoreFails(t *testing.T) {
 	notDir := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(notDir, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -39,8 +39,8 @@ func TestNewFails(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := New(tt.dir, tt.opts); err == nil {
-				t.Error("New succeeded, want an error")
+			if _, err := NewStore(tt.dir, tt.opts); err == nil {
+				t.Error("NewStore succeeded, want an error")
 			}
 		})
 	}
@@ -91,9 +91,9 @@ func TestAllows(t *testing.T) {
 // newStore returns a Store in dir or ends the test.
 func newStore(t *testing.T, dir string, opts Options) *Store {
 	t.Helper()
-	s, err := New(dir, opts)
+	s, err := NewStore(dir, opts)
 	if err != nil {
-		t.Fatalf("New: %v", err)
+		t.Fatalf("NewStore: %v", err)
 	}
 	return s
 }

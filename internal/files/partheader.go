@@ -1,4 +1,4 @@
-package upload
+package files
 
 import (
 	"errors"
@@ -12,7 +12,7 @@ const delimiterAllowance = 1 << 10
 
 // errHeaderBudget is what headerLimiter returns once its budget is spent;
 // mime/multipart wraps it, and bodyError turns it into ErrHeaderTooLarge.
-var errHeaderBudget = errors.New("upload: part header budget exhausted")
+var errHeaderBudget = errors.New("files: part header budget exhausted")
 
 // headerLimiter sits between the request body and mime/multipart. While a
 // part header is parsed it is armed and lets through at most a budget of

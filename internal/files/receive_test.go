@@ -1,4 +1,4 @@
-package upload
+package files
 
 import (
 	"bytes"
@@ -17,8 +17,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"example.com/echotemplate/internal/storage"
 )
 
 // part is one part of a test upload.
@@ -68,21 +66,20 @@ func multipartBody(t *testing.T, parts ...part) (body []byte, contentType string
 
 func TestReceive(t *testing.T) {
 	tests := []struct {
-		name       string
-		parts      []part
-		wantFiles  []string // name=content of each stored file
-		wantFields map[string]string
+		name      string
+		parts     []part
+		wantFiles []string // name=content of each stored file; plain fields are dropped
 	}{
-		{"OneFile", []part{filePart("a.txt", "hello")}, []string{"a.txt=hello"}, nil},
-		{"SeveralFiles", []part{filePart("a.txt", "A"), filePart("b.txt", "B"), filePart("c.txt", "C")}, []string{"a.txt=A", "b.txt=B", "c.txt=C"}, nil},
-		{"EmptyFile", []part{filePart("empty", "")}, []string{"empty="}, nil},
-		{"FileWithoutName", []part{{field: FileField, content: "x"}}, []string{"file=x"}, nil},
-		{"FilesAndFields", []part{{field: "note", content: "hi"}, filePart("a.txt", "A")}, []string{"a.txt=A"}, map[string]string{"note": "hi"}},
-		{"OtherFileFieldIsAField", []part{{field: "other", filename: "x.txt", content: "X"}, filePart("a.txt", "A")}, []string{"a.txt=A"}, map[string]string{"other": "X"}},
+		{"OneFile", []part{filePart("a.txt", "hello")}, []string{"a.txt=hello"}},
+		{"SeveralFiles", []part{filePart("a.txt", "A"), filePart("b.txt", "B"), filePart("c.txt", "C")}, []string{"a.txt=A", "b.txt=B", "c.txt=C"}},
+		{"EmptyFile", []part{filePart("empty", "")}, []string{"empty="}},
+		{"FileWithoutName", []part{{field: FileField, content: "x"}}, []string{"file=x"}},
+		{"FilesAndFields", []part{{field: "note", content: "hi"}, filePart("a.txt", "A")}, []string{"a.txt=A"}},
+		{"OtherFileFieldIsAField", []part{{field: "other", filename: "x.txt", content: "X"}, filePart("a.txt", "A")}, []string{"a.txt=A"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			store, dir := newStore(t, storage.Options{})
+			store, dir := newStoreWithEarlier(t, Options{})
 			body, ctype := multipartBody(t, tt.parts...)
 
 			res, err := receive(t, NewReceiver(store, Limits{}), bytes.NewReader(body), ctype)
@@ -98,11 +95,6 @@ func TestReceive(t *testing.T) {
 			}
 			if !slices.Equal(got, tt.wantFiles) {
 				t.Errorf("files = %q, want %q", got, tt.wantFiles)
-			}
-			for k, want := range tt.wantFields {
-				if got := res.Fields.Get(k); got != want {
-					t.Errorf("field %s = %q, want %q", k, got, want)
-				}
 			}
 			if got, want := len(dirState(t, dir)), 2+2*len(tt.wantFiles); got != want {
 				t.Errorf("directory holds %d entries, want %d", got, want)
@@ -128,7 +120,7 @@ func TestReceiveHostileNames(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			store, dir := newStore(t, storage.Options{})
+			store, dir := newStoreWithEarlier(t, Options{})
 			before := dirState(t, dir)
 			body, ctype := multipartBody(t, part{disposition: tt.disposition, content: "x"})
 
@@ -206,7 +198,7 @@ func TestReceiveRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			store, dir := newStore(t, storage.Options{AllowedTypes: tt.allowed})
+			store, dir := newStoreWithEarlier(t, Options{AllowedTypes: tt.allowed})
 			before := dirState(t, dir)
 			body, ctype := tt.body(t)
 
@@ -231,7 +223,7 @@ func TestReceiveRefuses(t *testing.T) {
 // through a real server, with a Content-Length and chunked.
 func TestReceiveLimit(t *testing.T) {
 	const limit = 64 << 10
-	store, dir := newStore(t, storage.Options{})
+	store, dir := newStoreWithEarlier(t, Options{})
 	srv, outcomes := newServer(t, NewReceiver(store, Limits{MaxBytes: limit}))
 	before := dirState(t, dir)
 
@@ -290,7 +282,7 @@ func bodyOfSize(t *testing.T, size int) ([]byte, string) {
 // TestReceiveClientDisconnects writes half a body on a raw connection and
 // hangs up; the server must leave nothing behind.
 func TestReceiveClientDisconnects(t *testing.T) {
-	store, dir := newStore(t, storage.Options{})
+	store, dir := newStoreWithEarlier(t, Options{})
 	srv, outcomes := newServer(t, NewReceiver(store, Limits{}))
 	body, ctype := multipartBody(t, filePart("a.txt", strings.Repeat("a", 200_000)), filePart("b.txt", strings.Repeat("b", 200_000)))
 	before := dirState(t, dir)
@@ -327,7 +319,7 @@ func TestReceiveConcurrent(t *testing.T) {
 		uploads = 20
 		size    = 10 << 20
 	)
-	store, _ := newStore(t, storage.Options{})
+	store, _ := newStoreWithEarlier(t, Options{})
 	srv, outcomes := newServer(t, NewReceiver(store, Limits{}))
 	go func() {
 		for range outcomes { // newServer's handler reports every request
@@ -381,10 +373,6 @@ func repeatReader(b byte) io.Reader {
 	})
 }
 
-type readerFunc func([]byte) (int, error)
-
-func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
-
 // outcome is what Receive returned inside a test server.
 type outcome struct {
 	res Result
@@ -422,15 +410,12 @@ func receive(t *testing.T, rc *Receiver, body io.Reader, ctype string) (Result, 
 	return rc.Receive(httptest.NewRecorder(), req)
 }
 
-// newStore returns a store in a fresh directory holding one earlier upload,
-// so tests can tell "unchanged" from "empty".
-func newStore(t *testing.T, opts storage.Options) (*storage.Store, string) {
+// newStoreWithEarlier returns a store in a fresh directory holding one
+// earlier upload, so tests can tell "unchanged" from "empty".
+func newStoreWithEarlier(t *testing.T, opts Options) (*Store, string) {
 	t.Helper()
 	dir := t.TempDir()
-	s, err := storage.New(dir, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newStore(t, dir, opts)
 	if _, err := s.Put(context.Background(), strings.NewReader("earlier"), "earlier.txt"); err != nil {
 		t.Fatal(err)
 	}
@@ -453,25 +438,6 @@ func dirState(t *testing.T, dir string) []string {
 		state = append(state, fmt.Sprintf("%s %d", e.Name(), info.Size()))
 	}
 	return state
-}
-
-func readStored(t *testing.T, s *storage.Store, id string) string {
-	t.Helper()
-	f, _, err := s.Open(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-func sha256Hex(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
 }
 
 func TestLimitsFillsDefaults(t *testing.T) {

@@ -1,15 +1,4 @@
-// Package storage keeps uploaded files in a local directory under ids the
-// server makes up, with the client's file name kept only as metadata.
-//
-// Each file is two entries in the directory: <id> holds the bytes and
-// <id>.json the metadata. Both are written to temporary files in the same
-// directory, flushed to disk and renamed into place, content first and
-// metadata last; Open only sees a file once its metadata exists. Because
-// rename(2) is atomic within one file system and ids are random, several
-// instances can share the directory through a shared volume without any
-// coordination. The package knows nothing of HTTP routing or multipart
-// forms.
-package storage
+package files
 
 import (
 	"context"
@@ -23,10 +12,10 @@ import (
 
 var (
 	// ErrNotFound means no stored file has the id, or the id is malformed.
-	ErrNotFound = errors.New("storage: not found")
+	ErrNotFound = errors.New("files: not found")
 	// ErrTypeNotAllowed means the content's sniffed type is not on the
 	// store's allowlist. Nothing was stored.
-	ErrTypeNotAllowed = errors.New("storage: content type not allowed")
+	ErrTypeNotAllowed = errors.New("files: content type not allowed")
 )
 
 // Info describes a stored file.
@@ -57,20 +46,28 @@ type Options struct {
 
 // Store is a directory of uploaded files. It is safe for concurrent use, also
 // by several processes sharing the directory.
+//
+// Each file is two entries in the directory: <id> holds the bytes and
+// <id>.json the metadata. Both are written to temporary files in the same
+// directory, flushed to disk and renamed into place, content first and
+// metadata last; Open only sees a file once its metadata exists. Because
+// rename(2) is atomic within one file system and ids are random, several
+// instances can share the directory through a shared volume without any
+// coordination.
 type Store struct {
 	dir     string
 	allowed []string
 }
 
-// New returns a Store keeping its files in dir, which it creates if needed,
-// and checks that the directory is writable.
-func New(dir string, opts Options) (*Store, error) {
+// NewStore returns a Store keeping its files in dir, which it creates if
+// needed, and checks that the directory is writable.
+func NewStore(dir string, opts Options) (*Store, error) {
 	allowed, err := ParseAllowedTypes(opts.AllowedTypes)
 	if err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("storage: create directory: %w", err)
+		return nil, fmt.Errorf("files: create directory: %w", err)
 	}
 	s := &Store{dir: dir, allowed: allowed}
 	if err := s.checkWritable(); err != nil {
@@ -94,10 +91,10 @@ func (s *Store) checkWritable() error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("storage: check %s: %w", s.dir, err)
+		return fmt.Errorf("files: check %s: %w", s.dir, err)
 	}
 	if err := os.Remove(name); err != nil {
-		return fmt.Errorf("storage: check %s: %w", s.dir, err)
+		return fmt.Errorf("files: check %s: %w", s.dir, err)
 	}
 	return nil
 }
@@ -111,7 +108,7 @@ func ParseAllowedTypes(types []string) ([]string, error) {
 		mediaType, _, err := mime.ParseMediaType(t)
 		family, _, ok := strings.Cut(mediaType, "/")
 		if err != nil || !ok || family == "*" {
-			return nil, fmt.Errorf("storage: allowed type %q is not a media type such as image/png or image/*", t)
+			return nil, fmt.Errorf("files: allowed type %q is not a media type such as image/png or image/*", t)
 		}
 		allowed = append(allowed, mediaType)
 	}

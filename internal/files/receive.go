@@ -1,10 +1,4 @@
-// Package upload reads multipart/form-data uploads as a stream: each "file"
-// part goes straight to a Store while it arrives, never buffered whole in
-// memory or spooled to a temporary file first, under limits on the body
-// size, the number of parts, each part's header and each plain field. A
-// request that fails or is aborted leaves nothing stored. The package uses
-// net/http types only; the HTTP layer maps its errors to status codes.
-package upload
+package files
 
 import (
 	"bufio"
@@ -14,9 +8,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
-
-	"example.com/echotemplate/internal/storage"
 )
 
 // FileField is the form field whose parts are files, as in the tutorial.
@@ -24,17 +15,17 @@ import (
 const FileField = "file"
 
 // Errors Receive returns when the client's request is at fault, with the
-// HTTP status each calls for. Any other error is the server's (500), except
-// context.Canceled, which means the client went away.
+// HTTP status each calls for; ErrTypeNotAllowed (415) comes from the Store.
+// Any other error is the server's (500), except context.Canceled, which
+// means the client went away.
 var (
-	ErrTooLarge       = errors.New("upload: request body too large")         // 413
-	ErrTooManyParts   = errors.New("upload: too many parts")                 // 413
-	ErrHeaderTooLarge = errors.New("upload: part header too large")          // 413
-	ErrFieldTooLarge  = errors.New("upload: form field too large")           // 413
-	ErrNotMultipart   = errors.New("upload: not a multipart/form-data body") // 415
-	ErrTypeNotAllowed = storage.ErrTypeNotAllowed                            // 415
-	ErrBadMultipart   = errors.New("upload: malformed multipart body")       // 400
-	ErrNoFile         = errors.New(`upload: no "file" part in the request`)  // 422
+	ErrTooLarge       = errors.New("files: request body too large")         // 413
+	ErrTooManyParts   = errors.New("files: too many parts")                 // 413
+	ErrHeaderTooLarge = errors.New("files: part header too large")          // 413
+	ErrFieldTooLarge  = errors.New("files: form field too large")           // 413
+	ErrNotMultipart   = errors.New("files: not a multipart/form-data body") // 415
+	ErrBadMultipart   = errors.New("files: malformed multipart body")       // 400
+	ErrNoFile         = errors.New(`files: no "file" part in the request`)  // 422
 )
 
 // Limits bounds what one request may send. A zero or negative field takes its
@@ -65,24 +56,17 @@ var DefaultLimits = Limits{
 // readBufferSize is the size of the reads Receive makes from the body.
 const readBufferSize = 64 << 10
 
-// Store is where Receive puts files; *storage.Store satisfies it.
-type Store interface {
-	Put(ctx context.Context, r io.Reader, filename string) (storage.Info, error)
-	Delete(ctx context.Context, id string) error
-}
-
-// Result is what one request uploaded.
+// Result is what one request uploaded. Plain form fields are read, capped
+// by MaxFieldBytes and ignored.
 type Result struct {
 	// Files are the stored "file" parts in the order they arrived, with
 	// sanitised file names.
-	Files []storage.Info
-	// Fields are the plain form fields.
-	Fields url.Values
+	Files []Info
 }
 
 // Receiver takes multipart uploads into a Store.
 type Receiver struct {
-	store  Store
+	store  *Store
 	limits Limits
 }
 
@@ -93,7 +77,7 @@ type readCloser struct {
 }
 
 // NewReceiver returns a Receiver that stores files in store under limits.
-func NewReceiver(store Store, limits Limits) *Receiver {
+func NewReceiver(store *Store, limits Limits) *Receiver {
 	if limits.MaxBytes <= 0 {
 		limits.MaxBytes = DefaultLimits.MaxBytes
 	}
@@ -144,14 +128,14 @@ func (rc *Receiver) Receive(w http.ResponseWriter, r *http.Request) (Result, err
 		return Result{}, fmt.Errorf("%w: %w", ErrBadMultipart, err)
 	}
 
-	res := Result{Fields: url.Values{}}
+	var res Result
 	if err := rc.readParts(r.Context(), mr, body, &res); err != nil {
 		// The request context may be cancelled already; the cleanup must
 		// still run.
 		ctx := context.WithoutCancel(r.Context())
 		for _, f := range res.Files {
 			if delErr := rc.store.Delete(ctx, f.ID); delErr != nil {
-				err = errors.Join(err, fmt.Errorf("upload: clean up %s: %w", f.ID, delErr))
+				err = errors.Join(err, fmt.Errorf("files: clean up %s: %w", f.ID, delErr))
 			}
 		}
 		return Result{}, err

@@ -1,4 +1,4 @@
-package storage
+package files
 
 import (
 	"bufio"
@@ -28,7 +28,7 @@ const tempPattern = ".upload-*"
 // Put streams r into the store under a new id, hashing and counting on the
 // way, and returns the stored file's Info. filename is kept as metadata
 // only; callers pass it sanitised. Put does not bound the size of r: the
-// caller does, as upload.Receiver does with its body limit.
+// caller does, as Receiver does with its body limit.
 //
 // The content type is sniffed from the first 512 bytes before anything is
 // written; a type off the allowlist returns ErrTypeNotAllowed after reading
@@ -39,7 +39,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader, filename string) (Info, er
 	head := make([]byte, sniffLen)
 	n, err := io.ReadFull(r, head)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return Info{}, fmt.Errorf("storage: read: %w", err)
+		return Info{}, fmt.Errorf("files: read: %w", err)
 	}
 	head = head[:n]
 	contentType := http.DetectContentType(head)
@@ -62,7 +62,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader, filename string) (Info, er
 		return buf.Flush()
 	})
 	if err != nil {
-		return Info{}, fmt.Errorf("storage: write content: %w", err)
+		return Info{}, fmt.Errorf("files: write content: %w", err)
 	}
 
 	info := Info{
@@ -87,29 +87,29 @@ func (s *Store) Put(ctx context.Context, r io.Reader, filename string) (Info, er
 func (s *Store) publish(content string, info Info) error {
 	meta, err := json.Marshal(metadataOf(info))
 	if err != nil {
-		return fmt.Errorf("storage: encode metadata: %w", err)
+		return fmt.Errorf("files: encode metadata: %w", err)
 	}
 	metaTemp, err := s.writeTemp(func(f *os.File) error {
 		_, err := f.Write(meta)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("storage: write metadata: %w", err)
+		return fmt.Errorf("files: write metadata: %w", err)
 	}
 	if err := os.Rename(content, s.contentPath(info.ID)); err != nil {
 		os.Remove(metaTemp)
-		return fmt.Errorf("storage: publish content: %w", err)
+		return fmt.Errorf("files: publish content: %w", err)
 	}
 	if err := os.Rename(metaTemp, s.metaPath(info.ID)); err != nil {
 		os.Remove(metaTemp)
 		os.Remove(s.contentPath(info.ID))
-		return fmt.Errorf("storage: publish metadata: %w", err)
+		return fmt.Errorf("files: publish metadata: %w", err)
 	}
 	// The renames are durable only once the directory itself is flushed.
 	if err := syncDir(s.dir); err != nil {
 		os.Remove(s.metaPath(info.ID))
 		os.Remove(s.contentPath(info.ID))
-		return fmt.Errorf("storage: sync directory: %w", err)
+		return fmt.Errorf("files: sync directory: %w", err)
 	}
 	return nil
 }

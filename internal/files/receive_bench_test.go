@@ -1,4 +1,4 @@
-package upload
+package files
 
 import (
 	"bufio"
@@ -14,12 +14,11 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"example.com/echotemplate/internal/storage"
 )
 
-// benchFileBytes is the upload size: BENCH_FILE_MIB mebibytes, default 64 so
-// that `make bench` stays quick; BENCH_FILE_MIB=1024 for the 1 GiB figure.
+// benchFileBytes is the upload and download size: BENCH_FILE_MIB mebibytes,
+// default 64 so that `make bench` stays quick; BENCH_FILE_MIB=1024 for the
+// 1 GiB figure.
 func benchFileBytes(b *testing.B) int64 {
 	b.Helper()
 	mib := 64
@@ -39,7 +38,7 @@ func benchFileBytes(b *testing.B) int64 {
 // client runs in the same process, so the memory figure bounds the server's.
 func BenchmarkReceive(b *testing.B) {
 	size := benchFileBytes(b)
-	store, err := storage.New(b.TempDir(), storage.Options{})
+	store, err := NewStore(b.TempDir(), Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package upload
+package files
 
 import (
 	"context"
@@ -8,8 +8,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
-
-	"example.com/echotemplate/internal/attachment"
 )
 
 // readParts reads every part of mr into res, storing files as they stream
@@ -36,7 +34,7 @@ func (rc *Receiver) readParts(ctx context.Context, mr *multipart.Reader, body *h
 		if part.FormName() == FileField {
 			err = rc.storeFile(ctx, part, res)
 		} else {
-			err = rc.readField(part, res)
+			err = rc.skipField(part)
 		}
 		if err != nil {
 			return err
@@ -47,29 +45,29 @@ func (rc *Receiver) readParts(ctx context.Context, mr *multipart.Reader, body *h
 // storeFile streams one file part into the store.
 func (rc *Receiver) storeFile(ctx context.Context, part *multipart.Part, res *Result) error {
 	src := &errorRecorder{r: part}
-	info, err := rc.store.Put(ctx, src, attachment.Sanitize(part.FileName()))
+	info, err := rc.store.Put(ctx, src, Sanitize(part.FileName()))
 	switch {
 	case src.err != nil:
 		// Reading the body failed: the client's fault (or its departure),
 		// whatever the store made of it.
 		return bodyError(src.err)
 	case err != nil:
-		return fmt.Errorf("upload: store file: %w", err)
+		return fmt.Errorf("files: store file: %w", err)
 	}
 	res.Files = append(res.Files, info)
 	return nil
 }
 
-// readField reads one plain field into res.Fields, up to MaxFieldBytes.
-func (rc *Receiver) readField(part *multipart.Part, res *Result) error {
-	value, err := io.ReadAll(io.LimitReader(part, rc.limits.MaxFieldBytes+1))
+// skipField reads one plain field to its end and drops it; one longer than
+// MaxFieldBytes is refused.
+func (rc *Receiver) skipField(part *multipart.Part) error {
+	n, err := io.Copy(io.Discard, io.LimitReader(part, rc.limits.MaxFieldBytes+1))
 	if err != nil {
 		return bodyError(err)
 	}
-	if int64(len(value)) > rc.limits.MaxFieldBytes {
+	if n > rc.limits.MaxFieldBytes {
 		return ErrFieldTooLarge
 	}
-	res.Fields.Add(part.FormName(), string(value))
 	return nil
 }
 

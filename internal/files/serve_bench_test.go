@@ -1,4 +1,4 @@
-package attachment
+package files
 
 import (
 	"io"
@@ -7,25 +7,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 )
-
-// benchFileBytes is the download size: BENCH_FILE_MIB mebibytes, default 64
-// so that `make bench` stays quick; BENCH_FILE_MIB=1024 for the 1 GiB figure.
-func benchFileBytes(b *testing.B) int64 {
-	b.Helper()
-	mib := 64
-	if v := os.Getenv("BENCH_FILE_MIB"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			b.Fatalf("BENCH_FILE_MIB=%q: want a positive integer", v)
-		}
-		mib = n
-	}
-	return int64(mib) << 20
-}
 
 // BenchmarkDownload fetches one file over loopback HTTP through Serve and,
 // for comparison, through a plain http.ServeFile handler. Both should reach
