@@ -1,6 +1,9 @@
 package handlers
 
 import (
+	"crypto/tls"
+	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -25,6 +28,7 @@ func TestMiddlewareStack(t *testing.T) {
 				"X-Content-Type-Options": "nosniff",
 				"X-Frame-Options":        "DENY",
 				"Referrer-Policy":        "strict-origin-when-cross-origin",
+				"X-Xss-Protection":       "", // Obsolete; the CSP replaces it.
 			} {
 				if got := rec.Header().Get(h); got != want {
 					t.Errorf("%s = %q, want %q", h, got, want)
@@ -35,6 +39,83 @@ func TestMiddlewareStack(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHSTS: Strict-Transport-Security goes out on TLS, and behind a
+// trusted TLS-terminating proxy, never because a client says https.
+func TestHSTS(t *testing.T) {
+	_, proxies, _ := net.ParseCIDR("10.0.0.0/8")
+	tests := []struct {
+		name           string
+		trusted        bool   // 10.0.0.0/8 is in TrustedProxies
+		tls            bool   // the request arrived over TLS
+		forwardedProto string // the X-Forwarded-Proto it carries
+		want           bool
+	}{
+		{"PlainHTTP", false, false, "", false},
+		{"TLS", false, true, "", true},
+		// Echo's default would believe a peer on a private network.
+		{"ForwardedByUntrustedPeer", false, false, "https", false},
+		{"ForwardedByTrustedProxy", true, false, "https", true},
+		{"TrustedProxyForwardsHTTP", true, false, "http", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig()
+			if tt.trusted {
+				cfg.TrustedProxies = []*net.IPNet{proxies}
+			}
+			req := httptest.NewRequest(http.MethodGet, "/headers", nil)
+			req.RemoteAddr = "10.1.2.3:4567"
+			if tt.tls {
+				req.TLS = &tls.ConnectionState{}
+			}
+			if tt.forwardedProto != "" {
+				req.Header.Set(echo.HeaderXForwardedProto, tt.forwardedProto)
+			}
+			got := newTestServer(t, cfg).do(t, req).Header().Get(echo.HeaderStrictTransportSecurity)
+			if tt.want && !strings.HasPrefix(got, "max-age=31536000") {
+				t.Errorf("Strict-Transport-Security = %q, want max-age=31536000", got)
+			}
+			if !tt.want && got != "" {
+				t.Errorf("Strict-Transport-Security = %q, want none", got)
+			}
+		})
+	}
+}
+
+// TestRecover checks what TestErrorShapes/Panic does not: the stack is in
+// the log, a panicked *echo.HTTPError is still a bare 500, and
+// http.ErrAbortHandler, net/http's way to abort a response on purpose,
+// passes through.
+func TestRecover(t *testing.T) {
+	s := newTestServer(t, testConfig())
+	s.e.GET("/test/panic", func(echo.Context) error { panic("disk on fire") })
+	s.e.GET("/test/abort", func(echo.Context) error { panic(http.ErrAbortHandler) })
+	s.e.GET("/test/panic-http", func(echo.Context) error { panic(echo.NewHTTPError(http.StatusTeapot, "Short and stout.")) })
+
+	t.Run("LogsStack", func(t *testing.T) {
+		s.logs.Reset()
+		wantProblem(t, s.get(t, "/test/panic"), http.StatusInternalServerError)
+		if !strings.Contains(s.logs.String(), "disk on fire") || !strings.Contains(s.logs.String(), "middleware_test.go") {
+			t.Errorf("log lacks the panic value or its stack:\n%s", s.logs)
+		}
+	})
+	t.Run("PanickedHTTPErrorIs500", func(t *testing.T) {
+		// A panic is a bug, whatever value it carries.
+		p := wantProblem(t, s.get(t, "/test/panic-http"), http.StatusInternalServerError)
+		if strings.Contains(p.Detail, "stout") {
+			t.Errorf("detail %q shows the panic value", p.Detail)
+		}
+	})
+	t.Run("RepanicsAbortHandler", func(t *testing.T) {
+		defer func() {
+			if r, _ := recover().(error); !errors.Is(r, http.ErrAbortHandler) {
+				t.Errorf("recovered %v, want http.ErrAbortHandler to pass through", r)
+			}
+		}()
+		s.e.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/test/abort", nil))
+	})
 }
 
 func TestRequestID(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"example.com/echotemplate/internal/logging"
-	"example.com/echotemplate/internal/mw"
 )
 
 // MIMEProblemJSON is the media type of RFC 9457 problem details.
@@ -88,10 +87,9 @@ func HandleError(err error, c echo.Context) {
 // problemFor maps an error to the problem a client may see.
 func problemFor(err error) Problem {
 	var (
-		verr    *ValidationError
-		maxErr  *http.MaxBytesError
-		panicEr *mw.PanicError
-		he      *echo.HTTPError
+		verr   *ValidationError
+		maxErr *http.MaxBytesError
+		he     *echo.HTTPError
 	)
 	switch {
 	case errors.As(err, &verr):
@@ -100,8 +98,6 @@ func problemFor(err error) Problem {
 		return p
 	case errors.As(err, &maxErr):
 		return newProblem(http.StatusRequestEntityTooLarge, "")
-	case errors.As(err, &panicEr):
-		return newProblem(http.StatusInternalServerError, "")
 	case errors.As(err, &he):
 		// Echo wraps errors from reading the body (a body limit, say) in a
 		// 400 whose Internal field holds the real HTTP error.

@@ -5,6 +5,7 @@
 package handlers
 
 import (
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -25,7 +26,8 @@ type Config struct {
 	// answers; "*" allows any origin and is refused with AllowCredentials.
 	AllowOrigins     []string
 	AllowCredentials bool
-	// TrustedProxies are the networks whose X-Forwarded-For is believed.
+	// TrustedProxies are the networks whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed.
 	// Empty means the client address is the TCP peer.
 	TrustedProxies []*net.IPNet
 	// RedirectURL is where GET /redirect sends clients by default.
@@ -94,25 +96,30 @@ func NewServer(cfg Config, deps Deps) *echo.Echo {
 	e.HTTPErrorHandler = HandleError
 	e.Validator = newValidator()
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
+	e.SchemeExtractor = schemeExtractor(cfg.TrustedProxies)
 
 	// Order matters: ProcessTime is outermost so its figure covers all the
 	// rest; the request id comes before the logger so every line has it;
 	// Recover sits inside the logger so a panic is logged like any error.
+	// The mw ones are the service's own; the middleware ones are Echo's.
 	e.Use(
 		mw.ProcessTime(),
 		mw.RequestID(),
 		mw.Metrics(deps.Metrics),
 		mw.RequestLog(deps.Log),
-		mw.Recover(),
+		middleware.RecoverWithConfig(middleware.RecoverConfig{
+			DisableStackAll:     true,
+			LogErrorFunc:        panicError,
+			DisableErrorHandler: true, // RequestLog logs the error and hands it to HandleError.
+		}),
 		mw.HeaderLimit(cfg.HeaderLimit),
-		mw.SecureHeaders(mw.SecureHeadersConfig{
-			Headers: map[string]string{
-				"X-Content-Type-Options":  "nosniff",
-				"X-Frame-Options":         "DENY",
-				"Referrer-Policy":         "strict-origin-when-cross-origin",
-				"Content-Security-Policy": contentSecurityPolicy,
-			},
-			TLSHeaders: map[string]string{"Strict-Transport-Security": "max-age=31536000; includeSubDomains"},
+		middleware.SecureWithConfig(middleware.SecureConfig{
+			XSSProtection:         "", // Obsolete, and harmful in old browsers; the CSP replaces it.
+			ContentTypeNosniff:    "nosniff",
+			XFrameOptions:         "DENY",
+			HSTSMaxAge:            31536000, // On https only, as e.SchemeExtractor decides.
+			ContentSecurityPolicy: contentSecurityPolicy,
+			ReferrerPolicy:        "strict-origin-when-cross-origin",
 		}),
 		middleware.CORSWithConfig(middleware.CORSConfig{
 			AllowOriginFunc:  allowOrigin(cfg.AllowOrigins),
@@ -122,7 +129,7 @@ func NewServer(cfg Config, deps Deps) *echo.Echo {
 			AllowCredentials: cfg.AllowCredentials,
 			MaxAge:           600,
 		}),
-		mw.BodyLimit(mw.BodyLimitConfig{Limit: cfg.BodyLimit, Skipper: streamsOwnBody}),
+		mw.BodyLimitWithConfig(mw.BodyLimitConfig{Skipper: streamsOwnBody, Limit: cfg.BodyLimit}),
 	)
 
 	codec := newCookieCodec(cfg.CookieHashKey, cfg.CookieBlockKey)
@@ -153,6 +160,13 @@ func allowOrigin(origins []string) func(string) (bool, error) {
 	}
 }
 
+// panicError is Recover's LogErrorFunc: it turns a panic into an error
+// whose text carries the stack for the log. Keeping only the text cuts any
+// error chain, so HandleError answers a bare 500 whatever was panicked.
+func panicError(_ echo.Context, err error, stack []byte) error {
+	return fmt.Errorf("panic: %s\n%s", err.Error(), stack)
+}
+
 // ipExtractor believes X-Forwarded-For only from trusted proxies. Echo v4
 // without an extractor believes any client's header, which lets anyone
 // choose the address that logs and rate limits see.
@@ -160,6 +174,23 @@ func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
 	if len(trusted) == 0 {
 		return echo.ExtractIPDirect()
 	}
+	return echo.ExtractIPFromXFFHeader(trustOnly(trusted)...)
+}
+
+// schemeExtractor believes X-Forwarded-Proto only from trusted proxies, as
+// ipExtractor does X-Forwarded-For, so that Secure sends HSTS on TLS and
+// behind a trusted TLS-terminating proxy only. Echo's default believes any
+// peer on a private network.
+func schemeExtractor(trusted []*net.IPNet) echo.SchemeExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractSchemeDirect()
+	}
+	return echo.ExtractSchemeFromHeaders(trustOnly(trusted)...)
+}
+
+// trustOnly trusts the given networks and no others, loopback and private
+// ones included.
+func trustOnly(trusted []*net.IPNet) []echo.TrustOption {
 	opts := []echo.TrustOption{
 		echo.TrustLoopback(false),
 		echo.TrustLinkLocal(false),
@@ -168,5 +199,5 @@ func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
 	for _, n := range trusted {
 		opts = append(opts, echo.TrustIPRange(n))
 	}
-	return echo.ExtractIPFromXFFHeader(opts...)
+	return opts
 }

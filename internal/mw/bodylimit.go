@@ -15,23 +15,38 @@ type BodyLimitConfig struct {
 	Skipper middleware.Skipper
 
 	// Limit is the largest body allowed, in bytes.
-	// Required.
+	// Optional. Default 1 MiB.
 	Limit int64
 }
 
-// BodyLimit answers 413 for bodies over cfg.Limit bytes: at once when the
-// Content-Length says so, and otherwise when a read crosses the limit.
+// DefaultBodyLimitConfig is the default BodyLimit configuration.
+var DefaultBodyLimitConfig = BodyLimitConfig{
+	Skipper: middleware.DefaultSkipper,
+	Limit:   1 << 20,
+}
+
+// BodyLimit returns a BodyLimit middleware for bodies of up to limit bytes.
+func BodyLimit(limit int64) echo.MiddlewareFunc {
+	cfg := DefaultBodyLimitConfig
+	cfg.Limit = limit
+	return BodyLimitWithConfig(cfg)
+}
+
+// BodyLimitWithConfig returns a middleware that answers 413 for bodies
+// over cfg.Limit bytes: at once when the Content-Length says so, and
+// otherwise when a read crosses the limit. http.MaxBytesReader never
+// returns a byte past the limit, and asks net/http to close the connection
+// after the response.
 //
-// Echo's own BodyLimit hands the reader the bytes beyond the limit along
-// with its error, so a chunked JSON body that completes in that last read
-// still decodes. http.MaxBytesReader never returns a byte past the limit,
-// and asks net/http to close the connection after the response.
-func BodyLimit(cfg BodyLimitConfig) echo.MiddlewareFunc {
+// Echo's BodyLimit is not used: it hands the reader the bytes past the
+// limit with its error, so a chunked JSON body that ends in that read still
+// decodes (TestErrorShapes/BodyTooLargeChunked).
+func BodyLimitWithConfig(cfg BodyLimitConfig) echo.MiddlewareFunc {
 	if cfg.Skipper == nil {
-		cfg.Skipper = middleware.DefaultSkipper
+		cfg.Skipper = DefaultBodyLimitConfig.Skipper
 	}
-	if cfg.Limit <= 0 {
-		panic("mw: BodyLimit needs a positive Limit")
+	if cfg.Limit == 0 {
+		cfg.Limit = DefaultBodyLimitConfig.Limit
 	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {

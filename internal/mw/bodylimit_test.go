@@ -30,7 +30,7 @@ func TestBodyLimit(t *testing.T) {
 				req.ContentLength = -1
 			}
 			var read int
-			h := BodyLimit(BodyLimitConfig{Limit: 10})(func(c echo.Context) error {
+			h := BodyLimit(10)(func(c echo.Context) error {
 				b, err := io.ReadAll(c.Request().Body)
 				read = len(b)
 				return err

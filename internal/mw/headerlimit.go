@@ -11,6 +11,8 @@ import (
 // itself, but answers with a plain-text body; this middleware runs under a
 // smaller limit so that clients get the service's usual problem+json, and
 // MaxHeaderBytes stays as the hard stop behind it.
+//
+// Echo has no header limit of its own.
 func HeaderLimit(limit int) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {

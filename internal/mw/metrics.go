@@ -19,6 +19,9 @@ const unmatchedRoute = "unmatched"
 // Metrics records every request with its route pattern and the status the
 // client got. Place it outside RequestLog: by the time RequestLog returns,
 // the error handler has written the response.
+//
+// Echo has no metrics middleware of its own; echo-contrib's echoprometheus
+// is another module, with metric names of its choosing.
 func Metrics(obs RequestObserver) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {

@@ -15,6 +15,8 @@ const HeaderProcessTime = "X-Process-Time"
 // written. Setting it from a Before hook rather than after next returns is
 // what puts it on every response, including errors and 404s: by the time
 // next returns, the headers are usually already on the wire.
+//
+// Echo has no such middleware.
 func ProcessTime() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {

@@ -1,7 +1,3 @@
-// Package mw holds the service's own Echo middleware, one file each: request
-// ids, the X-Process-Time header, metrics, request logging, panic recovery,
-// and limits and headers every response needs. It knows nothing of the
-// handlers, tasks or WebSocket packages.
 package mw
 
 import (
@@ -21,7 +17,7 @@ type RequestIDConfig struct {
 	Skipper middleware.Skipper
 
 	// Generator makes a new id when the client sent none or an unusable one.
-	// Optional. Default: 32 random hex digits.
+	// Optional. Default 32 random hex digits.
 	Generator func() string
 }
 
@@ -42,7 +38,11 @@ func RequestID() echo.MiddlewareFunc {
 
 // RequestIDWithConfig returns a middleware that keeps the client's
 // X-Request-ID when it is sane, makes one otherwise, echoes it in the
-// response and puts it in the request context for logging.RequestID.
+// response and puts it in the request context with logging.WithRequestID,
+// where logging.RequestID and the logger find it.
+//
+// Echo's RequestID is not used: it keeps any id a client sends, quotes and
+// kilobytes included, for every log line to repeat (TestRequestID/Hostile).
 func RequestIDWithConfig(cfg RequestIDConfig) echo.MiddlewareFunc {
 	if cfg.Skipper == nil {
 		cfg.Skipper = DefaultRequestIDConfig.Skipper

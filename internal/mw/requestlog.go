@@ -9,9 +9,11 @@ import (
 )
 
 // RequestLog logs one line per request with the status the client really
-// got. It wraps Echo's RequestLogger with HandleError set, so the error
+// got. It is Echo's RequestLogger with HandleError set, so the error
 // handler runs before the line is written (see labstack/echo#2015); server
-// errors are logged here with their cause, once, and nowhere else.
+// errors are logged here with their cause, once, and nowhere else. The
+// request_id comes from the context, as on every other line: Echo's
+// LogRequestID would log the client's header before RequestID vetted it.
 func RequestLog(log *slog.Logger) echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		HandleError:     true,
