@@ -17,7 +17,6 @@ import (
 	"example.com/echotemplate/internal/metrics"
 	"example.com/echotemplate/internal/mw"
 	"example.com/echotemplate/internal/storage"
-	"example.com/echotemplate/internal/tasks"
 	"example.com/echotemplate/internal/upload"
 )
 
@@ -74,10 +73,9 @@ type Deps struct {
 	// Metrics records every request. Optional: NewServer makes a private
 	// registry when it is nil.
 	Metrics *metrics.Metrics
-	// Tasks takes the background jobs that handlers add: a
-	// *tasks.Dispatcher or a *redisqueue.Queue. Required by POST /notify,
-	// which answers 500 without it.
-	Tasks tasks.Queue
+	// Tasks takes the jobs of background tasks: a *tasks.Dispatcher or a
+	// *redisqueue.Queue. Required by POST /notify.
+	Tasks TaskQueue
 }
 
 // FileStore is where uploads go and downloads come from; *storage.Store
