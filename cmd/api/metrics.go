@@ -35,7 +35,7 @@ func taskMetrics(ctx context.Context, m *metrics.Metrics, q interface {
 			{Name: "tasks_retries_total", Help: "Failed attempts that will be tried again.", Counter: true, Value: float64(s.Retries)},
 			{Name: "tasks_sent_total", Help: "Jobs whose email the mailer accepted.", Counter: true, Value: float64(s.Sent)},
 			{Name: "tasks_gave_up_total", Help: "Jobs that failed their last attempt.", Counter: true, Value: float64(s.GaveUp)},
-			{Name: "tasks_dropped_total", Help: "Jobs lost at the shutdown deadline or not enqueued after the response.", Counter: true, Value: float64(s.Dropped)},
+			{Name: "tasks_dropped_total", Help: "Jobs unfinished at the shutdown deadline (in-memory queue only).", Counter: true, Value: float64(s.Dropped)},
 		}
 	})
 }

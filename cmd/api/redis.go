@@ -27,6 +27,11 @@ func openRedis(ctx context.Context, opts *redis.Options, log *slog.Logger) (*red
 	// writes plain text to stderr ("redis: ... failed to dial") while Redis
 	// is down; through slog those lines are JSON like every other.
 	redis.SetLogger(redisLogger{log})
+	// Without this, go-redis ignores a context's deadline once a command is
+	// on the wire and waits ReadTimeout (3s) for a Redis that does not
+	// answer; with it, the task queue's EnqueueTimeout bounds how long
+	// POST /notify waits for its 503.
+	opts.ContextTimeoutEnabled = true
 	rdb := redis.NewClient(opts)
 	pingCtx, cancel := context.WithTimeout(ctx, redisStartTimeout)
 	defer cancel()

@@ -7,15 +7,16 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"example.com/echotemplate/internal/handlers"
 	"example.com/echotemplate/internal/mailer"
 	"example.com/echotemplate/internal/tasks"
 	"example.com/echotemplate/internal/tasks/redisqueue"
 )
 
-// taskQueue is what run needs of a task backend; tasks.Dispatcher and
-// redisqueue.Queue both have it.
+// taskQueue is what run needs of a task backend: what the handlers need,
+// and a lifecycle. tasks.Dispatcher and redisqueue.Queue both have it.
 type taskQueue interface {
-	tasks.Queue
+	handlers.TaskQueue
 	Start() error
 	Shutdown(ctx context.Context) error
 	Stats(ctx context.Context) (tasks.Stats, error)

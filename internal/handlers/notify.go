@@ -1,10 +1,14 @@
 package handlers
 
 import (
+	"context"
+	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
+	"example.com/echotemplate/internal/logging"
 	"example.com/echotemplate/internal/tasks"
 )
 
@@ -16,16 +20,29 @@ const (
 	notifyDefaultMessage = "Hello, user!"
 )
 
+// notifyRetryAfter is the Retry-After, in seconds, of a 503 for a full or
+// unreachable task queue: long enough for the workers to make room or for
+// Redis to come back, short enough that a client does not give up.
+const notifyRetryAfter = 5
+
+// TaskQueue takes the jobs of background tasks: a *tasks.Dispatcher or a
+// *redisqueue.Queue. Enqueue returns once the job is queued (stored, with
+// Redis); an error for which tasks.TryLater is true means it was not queued
+// and may be after a while.
+type TaskQueue interface {
+	Enqueue(ctx context.Context, job tasks.Job) error
+}
+
 // handleNotify is the tutorial's background task: it answers 202 at once
-// and the email goes out after the response, on the task queue's workers.
-// The job is only added here; taskBatch, which must wrap this route, hands
-// it to the queue once the response is committed, and drops it if the
-// request fails.
+// and the email goes out on the task queue's workers. Enqueue is its last
+// step before the 202, so a request that fails queues nothing, and a
+// client that reads the 202 can count on the job being queued. A worker
+// may start the job while the 202 is still being written.
 //
 // The recipient comes from the query string (the tutorial's
 // POST /notify?email=a@example.com), a JSON body or a form; a body field
 // wins over the same query parameter.
-func handleNotify() echo.HandlerFunc {
+func handleNotify(queue TaskQueue) echo.HandlerFunc {
 	type request struct {
 		// The email rule refuses CR and LF, so no header can be smuggled
 		// into the To field; 254 is the longest address SMTP carries.
@@ -46,11 +63,18 @@ func handleNotify() echo.HandlerFunc {
 		if req.Message == "" {
 			req.Message = notifyDefaultMessage
 		}
+		ctx := c.Request().Context()
 		job := tasks.NewJob(tasks.Email{To: req.Email, Subject: notifySubject, Body: req.Message})
-		// A full or unreachable queue fails here, before anything is
-		// written; taskBatch answers it with 503 and Retry-After.
-		if err := tasks.Add(c.Request().Context(), job); err != nil {
-			return err
+		job.RequestID = logging.RequestID(ctx)
+
+		if err := queue.Enqueue(ctx, job); err != nil {
+			if tasks.TryLater(err) {
+				// Nothing was queued: the client may retry. The cause is
+				// logged with the request, not shown.
+				c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(notifyRetryAfter))
+				return echo.NewHTTPError(http.StatusServiceUnavailable).SetInternal(err)
+			}
+			return fmt.Errorf("enqueue notification: %w", err)
 		}
 		return c.JSON(http.StatusAccepted, message{Message: "Notification sent in background"})
 	}

@@ -67,7 +67,7 @@ func benchDispatcher(b *testing.B, cfg tasks.Config, m tasks.Mailer) *tasks.Disp
 // benchNotify posts notifications to the service with queue q, from one
 // client or from clients per CPU, and reports how many per second it
 // accepted.
-func benchNotify(b *testing.B, q tasks.Queue, clients int) {
+func benchNotify(b *testing.B, q TaskQueue, clients int) {
 	b.Helper()
 	log, err := logging.New(io.Discard, "json", slog.LevelInfo)
 	if err != nil {

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,7 +50,7 @@ func newRedisQueue(t testing.TB, rdb redis.UniversalClient, queue string, m task
 		Tasks:          quickTasks,
 		Queue:          queue,
 		PollInterval:   50 * time.Millisecond,
-		ReserveTimeout: 500 * time.Millisecond,
+		EnqueueTimeout: 500 * time.Millisecond,
 	}, m, log)
 	if err != nil {
 		t.Fatalf("redisqueue.New: %v", err)
@@ -96,4 +99,110 @@ func TestNotify_Redis(t *testing.T) {
 	if got := server.Len(); got != n {
 		t.Errorf("server got %d messages, want %d", got, n)
 	}
+}
+
+// TestNotify_RedisOutageDuringBurst cuts Redis off in the middle of a burst
+// of notifications and brings it back. Every response must be 202 or 503;
+// every job answered 202 must be delivered exactly once, and none answered
+// 503. The proxy makes the outage unambiguous (see cutProxy), so a 503'd
+// job that is delivered anyway is a bug here, not bad luck.
+func TestNotify_RedisOutageDuringBurst(t *testing.T) {
+	shared := testRedis(t)
+	queue := taskstest.UniqueQueue(t, shared)
+	proxy := newCutProxy(t, shared.Options().Addr)
+	// The service's client honours context deadlines (see openRedis in
+	// cmd/api), so EnqueueTimeout bounds every request.
+	rdb := redis.NewClient(&redis.Options{
+		Addr:                  proxy.Addr(),
+		Username:              shared.Options().Username,
+		Password:              shared.Options().Password,
+		DB:                    shared.Options().DB,
+		ContextTimeoutEnabled: true,
+	})
+	t.Cleanup(func() { _ = rdb.Close() })
+
+	var mu sync.Mutex
+	delivered := map[string]int{} // by recipient, one per request
+	m := tasks.MailerFunc(func(_ context.Context, e tasks.Email) error {
+		mu.Lock()
+		defer mu.Unlock()
+		delivered[e.To]++
+		return nil
+	})
+	s := newTaskServer(t, newRedisQueue(t, rdb, queue, m, true))
+
+	// Clients post until stop, each to an address of its own.
+	var (
+		next                atomic.Int64
+		accepted, refused   sync.Map // recipient → struct{}
+		nAccepted, nRefused atomic.Int64
+		stop                = make(chan struct{})
+		wg                  sync.WaitGroup
+	)
+	for range 8 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				to := fmt.Sprintf("user%d@example.com", next.Add(1))
+				rec := postNotify(t, s, "/notify?email="+to, "", "")
+				switch rec.Code {
+				case http.StatusAccepted:
+					accepted.Store(to, struct{}{})
+					nAccepted.Add(1)
+				case http.StatusServiceUnavailable:
+					refused.Store(to, struct{}{})
+					nRefused.Add(1)
+				default:
+					t.Errorf("POST /notify for %s = %d %s, want 202 or 503", to, rec.Code, rec.Body)
+				}
+			}
+		})
+	}
+	const batch = 30 // accepted before the outage, and again after it
+	taskstest.WaitFor(t, 10*time.Second, "notifications accepted before the outage", func() bool { return nAccepted.Load() >= batch })
+	proxy.Cut()
+	// Down longer than EnqueueTimeout, so requests meet both a Redis that
+	// does not answer and one that refuses connections.
+	time.Sleep(600 * time.Millisecond)
+	proxy.Restore()
+	again := nAccepted.Load() + batch
+	taskstest.WaitFor(t, 10*time.Second, "notifications accepted after the outage", func() bool { return nAccepted.Load() >= again })
+	close(stop)
+	wg.Wait()
+
+	if nRefused.Load() == 0 {
+		t.Fatal("no request was answered 503: the outage did not happen during the burst")
+	}
+	t.Logf("%d accepted, %d refused", nAccepted.Load(), nRefused.Load())
+	countOf := func(to string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return delivered[to]
+	}
+	taskstest.WaitFor(t, 15*time.Second, "every accepted notification delivered", func() bool {
+		all := true
+		accepted.Range(func(to, _ any) bool {
+			all = countOf(to.(string)) > 0
+			return all
+		})
+		return all
+	})
+	time.Sleep(250 * time.Millisecond) // time for a duplicate or a refused job to show up
+
+	accepted.Range(func(to, _ any) bool {
+		if got := countOf(to.(string)); got != 1 {
+			t.Errorf("accepted notification to %s delivered %d times, want once", to, got)
+		}
+		return true
+	})
+	refused.Range(func(to, _ any) bool {
+		if got := countOf(to.(string)); got != 0 {
+			t.Errorf("refused notification to %s delivered %d times, want never", to, got)
+		}
+		return true
+	})
 }

@@ -6,6 +6,8 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -33,7 +35,7 @@ var quickTasks = tasks.Config{
 }
 
 // newTaskServer returns the whole HTTP surface with q as its task queue.
-func newTaskServer(t testing.TB, q tasks.Queue) *testServer {
+func newTaskServer(t testing.TB, q TaskQueue) *testServer {
 	t.Helper()
 	var logs bytes.Buffer
 	log, err := logging.New(&logs, "json", slog.LevelDebug)
@@ -287,27 +289,31 @@ func TestNotify_Invalid(t *testing.T) {
 }
 
 // TestNotify_TryLater: when the queue cannot take the job, the client is
-// told so before anything is written, with 503 and Retry-After.
+// told so before anything is written, with 503 and Retry-After, and
+// nothing is sent.
 func TestNotify_TryLater(t *testing.T) {
-	never := tasks.MailerFunc(func(context.Context, tasks.Email) error { return nil })
+	never := tasks.MailerFunc(func(context.Context, tasks.Email) error {
+		t.Error("a refused notification sent an email")
+		return nil
+	})
 	tests := []struct {
 		name  string
-		queue func(t *testing.T) tasks.Queue
+		queue func(t *testing.T) TaskQueue
 	}{
-		{"QueueFull", func(t *testing.T) tasks.Queue {
-			// No workers: the first job fills the queue.
+		{"QueueFull", func(t *testing.T) TaskQueue {
+			// No workers: the first job fills the queue and stays.
 			cfg := quickTasks
 			cfg.QueueSize = 1
-			d, _ := newDispatcher(t, cfg, never, false)
-			taskstest.AddAndCommit(t, d, taskstest.Job("first@example.com"))
+			d, _ := newDispatcher(t, cfg, tasks.MailerFunc(nil), false)
+			taskstest.Enqueue(t, d, taskstest.Job("first@example.com"))
 			return d
 		}},
-		{"ShuttingDown", func(t *testing.T) tasks.Queue {
+		{"ShuttingDown", func(t *testing.T) TaskQueue {
 			d, _ := newDispatcher(t, quickTasks, never, true)
 			drain(t, d)
 			return d
 		}},
-		{"RedisDown", func(t *testing.T) tasks.Queue {
+		{"RedisDown", func(t *testing.T) TaskQueue {
 			return newRedisQueue(t, downRedis(t), "unused", never, false)
 		}},
 	}
@@ -327,4 +333,71 @@ func TestNotify_TryLater(t *testing.T) {
 			}
 		})
 	}
+}
+
+// queueFunc adapts a function to TaskQueue.
+type queueFunc func(ctx context.Context, job tasks.Job) error
+
+func (f queueFunc) Enqueue(ctx context.Context, job tasks.Job) error { return f(ctx, job) }
+
+// TestNotify_EnqueueFails: an error the client cannot wait out is a bare
+// 500 without Retry-After, its cause logged and not shown.
+func TestNotify_EnqueueFails(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+	}{
+		{"InvalidJob", fmt.Errorf("%w: line break in a header field", tasks.ErrInvalidJob)},
+		{"Other", errors.New("queue bug")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTaskServer(t, queueFunc(func(context.Context, tasks.Job) error { return tt.err }))
+			rec := postNotify(t, s, "/notify?email=alice@example.com", "", "")
+			wantProblem(t, rec, http.StatusInternalServerError)
+			if got := rec.Header().Get(echo.HeaderRetryAfter); got != "" {
+				t.Errorf("Retry-After = %q, want none", got)
+			}
+			if msg := tt.err.Error(); strings.Contains(rec.Body.String(), msg) {
+				t.Errorf("the problem shows the internal error: %s", rec.Body)
+			}
+			if !strings.Contains(s.logs.String(), tt.err.Error()) {
+				t.Errorf("the request log lacks the cause:\n%s", s.logs)
+			}
+		})
+	}
+}
+
+// TestNotify_QueuesOneJobForTheRequest: the handler hands the queue one job
+// naming the request, and only once it has validated the input.
+func TestNotify_QueuesOneJobForTheRequest(t *testing.T) {
+	var got []tasks.Job
+	s := newTaskServer(t, queueFunc(func(_ context.Context, job tasks.Job) error {
+		got = append(got, job)
+		return nil
+	}))
+
+	wantProblem(t, postNotify(t, s, "/notify?email=not-an-address", "", ""), http.StatusUnprocessableEntity)
+	if len(got) != 0 {
+		t.Fatalf("an invalid request queued %d jobs, want 0", len(got))
+	}
+	rec := postNotify(t, s, "/notify?email=alice@example.com", "", "")
+	wantAccepted(t, rec)
+	if len(got) != 1 {
+		t.Fatalf("queued %d jobs, want 1", len(got))
+	}
+	if want := rec.Header().Get(echo.HeaderXRequestID); got[0].RequestID != want {
+		t.Errorf("job RequestID = %q, want the request's %q", got[0].RequestID, want)
+	}
+	if got[0].To != "alice@example.com" || got[0].ID == "" {
+		t.Errorf("job = %+v, want one to alice@example.com with an id", got[0])
+	}
+}
+
+// TestNotify_NoQueue: a server built without a task queue is a wiring bug;
+// POST /notify answers 500 instead of accepting work it cannot do.
+func TestNotify_NoQueue(t *testing.T) {
+	s := newTestServer(t, testConfig()) // Deps.Tasks is nil
+	rec := postNotify(t, s, "/notify?email=alice@example.com", "", "")
+	wantProblem(t, rec, http.StatusInternalServerError)
 }

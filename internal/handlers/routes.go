@@ -46,9 +46,9 @@ func addRoutes(e *echo.Echo, cfg Config, deps Deps, codec *securecookie.SecureCo
 	e.GET("/static/*", assets)
 	e.HEAD("/static/*", assets)
 
-	// Background tasks: taskBatch sends the jobs a handler adds only after
-	// it answered successfully.
-	e.POST("/notify", handleNotify(), taskBatch(deps.Tasks))
+	// Background tasks: the handler queues its job as its last step, so a
+	// request that fails sends nothing.
+	e.POST("/notify", handleNotify(deps.Tasks))
 
 	// Operations.
 	e.GET("/healthz", deps.Health.handleLive())

@@ -16,7 +16,6 @@ import (
 	"example.com/echotemplate/internal/files"
 	"example.com/echotemplate/internal/metrics"
 	"example.com/echotemplate/internal/mw"
-	"example.com/echotemplate/internal/tasks"
 )
 
 // Config holds the HTTP settings NewServer needs. cmd/api fills it from the
@@ -73,10 +72,9 @@ type Deps struct {
 	// Metrics records every request. Optional: NewServer makes a private
 	// registry when it is nil.
 	Metrics *metrics.Metrics
-	// Tasks takes the background jobs that handlers add: a
-	// *tasks.Dispatcher or a *redisqueue.Queue. Required by POST /notify,
-	// which answers 500 without it.
-	Tasks tasks.Queue
+	// Tasks takes the jobs of background tasks: a *tasks.Dispatcher or a
+	// *redisqueue.Queue. Required by POST /notify.
+	Tasks TaskQueue
 }
 
 // contentSecurityPolicy allows the page at / exactly what it uses: its own

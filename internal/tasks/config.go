@@ -13,9 +13,9 @@ type Config struct {
 	// Workers is how many jobs run at once.
 	// Optional. Default 4.
 	Workers int
-	// QueueSize is how many jobs may wait in memory, reservations included;
-	// one more is refused with ErrQueueFull. Only the Dispatcher uses it:
-	// Redis holds as many as it has memory for.
+	// QueueSize is how many jobs may wait in memory; one more is refused
+	// with ErrQueueFull. Only the Dispatcher uses it: Redis holds as many
+	// as it has memory for.
 	// Optional. Default 1000.
 	QueueSize int
 	// MaxAttempts is how often a job is tried before it is given up.

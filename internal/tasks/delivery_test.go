@@ -20,7 +20,7 @@ func TestDelivery_ReachesServer(t *testing.T) {
 	d := newDispatcher(t, quickConfig, taskstest.SMTPMailer(t, server), log, true)
 	job := tasks.NewJob(tasks.Email{To: "alice@example.com", Subject: "Notification for alice", Body: "some notification"})
 
-	taskstest.AddAndCommit(t, d, job)
+	taskstest.Enqueue(t, d, job)
 
 	got := server.WaitMessages(t, 1, 5*time.Second)[0]
 	if len(got.To) != 1 || got.To[0] != job.To {
@@ -37,15 +37,15 @@ func TestDelivery_ReachesServer(t *testing.T) {
 	}
 }
 
-func TestDelivery_SlowServerDoesNotSlowCommit(t *testing.T) {
+func TestDelivery_SlowServerDoesNotSlowEnqueue(t *testing.T) {
 	server := smtptest.NewServer(t, smtptest.Options{Delay: 2 * time.Second})
 	log, _ := taskstest.NewLogger()
 	d := newDispatcher(t, quickConfig, taskstest.SMTPMailer(t, server), log, true)
 
 	start := time.Now()
-	taskstest.AddAndCommit(t, d, taskstest.Job("a@example.com"))
+	taskstest.Enqueue(t, d, taskstest.Job("a@example.com"))
 	if took := time.Since(start); took > 100*time.Millisecond {
-		t.Errorf("Add and Commit took %v with a 2s mail server, want well under 100ms", took)
+		t.Errorf("Enqueue took %v with a 2s mail server, want well under 100ms", took)
 	}
 
 	shutdown(t, d, 10*time.Second) // waits for the slow delivery
@@ -60,7 +60,7 @@ func TestDelivery_FailingServerIsRetriedThenGivenUp(t *testing.T) {
 	d := newDispatcher(t, quickConfig, taskstest.SMTPMailer(t, server), log, true)
 	job := taskstest.Job("a@example.com")
 
-	taskstest.AddAndCommit(t, d, job)
+	taskstest.Enqueue(t, d, job)
 	shutdown(t, d, 10*time.Second)
 
 	if got, want := server.Attempts(), quickConfig.MaxAttempts; got != want {
@@ -86,32 +86,11 @@ func TestDelivery_PermanentRefusalIsNotRetried(t *testing.T) {
 	log, _ := taskstest.NewLogger()
 	d := newDispatcher(t, quickConfig, taskstest.SMTPMailer(t, server), log, true)
 
-	taskstest.AddAndCommit(t, d, taskstest.Job("a@example.com"))
+	taskstest.Enqueue(t, d, taskstest.Job("a@example.com"))
 	shutdown(t, d, 10*time.Second)
 
 	if got := server.Attempts(); got != 1 {
 		t.Errorf("server saw %d attempts, want 1", got)
-	}
-}
-
-func TestDelivery_DiscardedBatchSendsNothing(t *testing.T) {
-	server := smtptest.NewServer(t, smtptest.Options{})
-	log, _ := taskstest.NewLogger()
-	d := newDispatcher(t, quickConfig, taskstest.SMTPMailer(t, server), log, true)
-
-	// What the middleware does when the handler fails after adding a job.
-	b := tasks.NewBatch(d, "req-1")
-	if err := b.Add(t.Context(), taskstest.Job("a@example.com")); err != nil {
-		t.Fatalf("Add: %v", err)
-	}
-	b.Discard()
-	shutdown(t, d, 5*time.Second)
-
-	if got := server.Attempts(); got != 0 {
-		t.Errorf("server saw %d messages, want 0", got)
-	}
-	if got := stats(t, d); got.Attempts != 0 || got.Queued != 0 {
-		t.Errorf("Stats = %+v, want no attempts and nothing queued", got)
 	}
 }
 
@@ -125,7 +104,7 @@ func TestDelivery_ShutdownDeliversEveryAcceptedJob(t *testing.T) {
 	for range n {
 		job := taskstest.Job("a@example.com")
 		ids[job.ID+"@example.com"] = true
-		taskstest.AddAndCommit(t, d, job)
+		taskstest.Enqueue(t, d, job)
 	}
 	shutdown(t, d, 20*time.Second)
 
@@ -147,7 +126,7 @@ func TestDelivery_ShutdownDeadlineLogsDropped(t *testing.T) {
 	d := newDispatcher(t, quickConfig, taskstest.SMTPMailer(t, server), log, true)
 	const n = 10
 	for range n {
-		taskstest.AddAndCommit(t, d, taskstest.Job("a@example.com"))
+		taskstest.Enqueue(t, d, taskstest.Job("a@example.com"))
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -175,7 +154,7 @@ func TestDelivery_ShutdownDeadlineLogsDropped(t *testing.T) {
 }
 
 // BenchmarkDelivery_SMTP measures delivery through the real SMTP mailer:
-// each op commits a burst of jobs and waits until the server has them all.
+// each op enqueues a burst of jobs and waits until the server has them all.
 func BenchmarkDelivery_SMTP(b *testing.B) {
 	const burst = 64
 	server := smtptest.NewServer(b, smtptest.Options{})
@@ -185,7 +164,7 @@ func BenchmarkDelivery_SMTP(b *testing.B) {
 	total := 0
 	for b.Loop() {
 		for range burst {
-			taskstest.AddAndCommit(b, d, job)
+			taskstest.Enqueue(b, d, job)
 		}
 		total += burst
 		server.WaitMessages(b, total, time.Minute)

@@ -10,17 +10,13 @@ import (
 	"time"
 )
 
-// Dispatcher is the in-process Queue: a bounded channel of jobs and a fixed
+// Dispatcher is the in-memory queue: a bounded channel of jobs and a fixed
 // set of worker goroutines that it starts and stops. Jobs live in memory only,
 // so the ones still queued when the process dies are lost.
-//
-// Room is counted so that a job that was reserved always fits: Enqueue never
-// blocks and never fails for lack of room (len(queue)+reserved <= QueueSize).
 type Dispatcher struct {
 	cfg    Config
 	runner *Runner
 	log    *slog.Logger
-	queue  chan Job
 
 	// ctx is the parent of every attempt's context. Shutdown cancels it, with
 	// cause ErrClosed, only when its deadline passes.
@@ -28,21 +24,21 @@ type Dispatcher struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup // one per worker
 
-	mu          sync.Mutex
-	reserved    int    // room promised to batches and not yet filled
-	enqueued    uint64 // jobs ever put on the queue
-	started     bool
-	closed      bool // Shutdown began: no new reservations
-	queueClosed bool // closed and nothing reserved: the workers drain and leave
-	aborted     bool // Shutdown returned: no worker will take another job
+	// mu keeps a send from racing the close of queue: Enqueue sends only
+	// while closed is false, and Shutdown closes queue as it sets closed.
+	mu       sync.Mutex
+	queue    chan Job
+	started  bool
+	closed   bool
+	enqueued uint64 // jobs ever put on the queue; final once closed
 
 	running  atomic.Int64  // jobs taken off the queue and not finished
 	finished atomic.Uint64 // jobs sent or given up
 	dropped  atomic.Uint64
 }
 
-// NewDispatcher returns a Dispatcher that sends through m. It takes
-// reservations at once; call Start to run jobs and Shutdown to stop.
+// NewDispatcher returns a Dispatcher that sends through m. It takes jobs at
+// once; call Start to run them and Shutdown to stop.
 func NewDispatcher(cfg Config, m Mailer, log *slog.Logger) (*Dispatcher, error) {
 	cfg, err := cfg.WithDefaults()
 	if err != nil {
@@ -73,77 +69,38 @@ func (d *Dispatcher) Start() error {
 	return nil
 }
 
-// Reserve implements Queue. It never blocks, so ctx is unused.
-func (d *Dispatcher) Reserve(_ context.Context, n int) error {
+// Enqueue puts job on the queue without waiting. It fails with ErrQueueFull
+// when the queue has no room, with ErrClosed once Shutdown began, and with
+// ErrInvalidJob when job cannot be sent as it is. ctx is unused, since
+// nothing here waits; the job never sees it.
+func (d *Dispatcher) Enqueue(_ context.Context, job Job) error {
+	if err := job.Validate(); err != nil {
+		return err
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	switch {
-	case d.closed:
+	if d.closed {
 		return ErrClosed
-	case len(d.queue)+d.reserved+n > cap(d.queue):
+	}
+	select {
+	case d.queue <- job:
+		d.enqueued++
+		return nil
+	default:
 		return ErrQueueFull
-	}
-	d.reserved += n
-	return nil
-}
-
-// Enqueue implements Queue.
-func (d *Dispatcher) Enqueue(jobs []Job) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.reserved -= len(jobs)
-	defer d.closeQueueWhenSettled()
-
-	if d.aborted {
-		// Shutdown returned before this batch was committed: no worker is
-		// left to run it.
-		d.dropped.Add(uint64(len(jobs)))
-		for _, job := range jobs {
-			d.log.Error("email job dropped: queue shut down before commit", "job_id", job.ID, "request_id", job.RequestID)
-		}
-		return fmt.Errorf("enqueue %d jobs: %w", len(jobs), ErrClosed)
-	}
-	for _, job := range jobs {
-		d.queue <- job // never blocks: Reserve kept room for it
-	}
-	d.enqueued += uint64(len(jobs))
-	return nil
-}
-
-// Release implements Queue.
-func (d *Dispatcher) Release(n int) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.reserved -= n
-	d.closeQueueWhenSettled()
-}
-
-// closeQueueWhenSettled closes the queue once Shutdown began and no batch
-// holds room any more, so that the workers drain what is left and return.
-// The caller holds d.mu, which makes this the only place that closes the
-// queue and keeps Enqueue from sending on a closed channel.
-func (d *Dispatcher) closeQueueWhenSettled() {
-	if d.closed && d.reserved == 0 && !d.queueClosed {
-		d.queueClosed = true
-		close(d.queue)
 	}
 }
 
 // work runs jobs until the queue is closed and empty, or Shutdown's deadline
 // passes.
 func (d *Dispatcher) work() {
-	for {
-		select {
-		case <-d.ctx.Done():
+	for job := range d.queue {
+		if d.ctx.Err() != nil {
 			return
-		case job, ok := <-d.queue:
-			if !ok || d.ctx.Err() != nil {
-				return
-			}
-			d.running.Add(1)
-			d.process(job)
-			d.running.Add(-1)
 		}
+		d.running.Add(1)
+		d.process(job)
+		d.running.Add(-1)
 	}
 }
 
@@ -172,15 +129,19 @@ func (d *Dispatcher) process(job Job) {
 	}
 }
 
-// Shutdown stops taking reservations, then waits until every job queued or
-// still reserved has been sent or given up, or until ctx is done. In the
-// latter case it cancels the running attempts, logs how many jobs were
-// dropped and returns without waiting further, as http.Server.Shutdown does;
-// the workers leave as soon as their mailer returns.
+// Shutdown stops taking jobs, then waits until every queued job has been sent
+// or given up, or until ctx is done. In the latter case it cancels the
+// running attempts, logs how many jobs were dropped and returns without
+// waiting further, as http.Server.Shutdown does; the workers leave as soon as
+// their mailer returns.
 func (d *Dispatcher) Shutdown(ctx context.Context) error {
 	d.mu.Lock()
-	d.closed = true
-	d.closeQueueWhenSettled()
+	first := !d.closed
+	if first {
+		d.closed = true
+		close(d.queue) // the workers drain what is left and return
+	}
+	enqueued := d.enqueued
 	d.mu.Unlock()
 
 	idle := make(chan struct{})
@@ -195,29 +156,22 @@ func (d *Dispatcher) Shutdown(ctx context.Context) error {
 	// Stops the workers if the deadline passed; frees the context otherwise.
 	d.cancel(ErrClosed)
 
-	d.mu.Lock()
-	again := d.aborted
-	d.aborted = true
 	// A job is dropped when it was enqueued and has not finished; one still
-	// running may yet be sent. Jobs reserved but not yet committed are
-	// counted, and logged one by one, if their Commit comes later.
-	dropped := d.enqueued - d.finished.Load()
-	reserved := d.reserved
-	d.mu.Unlock()
-
-	if dropped == 0 && reserved == 0 {
+	// running may yet be sent.
+	dropped := enqueued - d.finished.Load()
+	if dropped == 0 {
 		d.log.Info("task queue drained")
 		return nil
 	}
-	if !again {
+	if first {
 		d.dropped.Add(dropped)
 	}
-	d.log.Error("task queue shut down with jobs unfinished", "dropped", dropped, "awaiting_commit", reserved)
+	d.log.Error("task queue shut down with jobs unfinished", "dropped", dropped)
 	cause := ctx.Err()
 	if cause == nil {
 		cause = errors.New("workers never started")
 	}
-	return fmt.Errorf("tasks: shutdown: %d jobs dropped, %d awaiting commit: %w", dropped, reserved, cause)
+	return fmt.Errorf("tasks: shutdown: %d jobs dropped: %w", dropped, cause)
 }
 
 // Stats returns a snapshot of the counters. It never fails; the signature

@@ -78,43 +78,46 @@ func (r *recorder) count() int {
 	return len(r.sent)
 }
 
-func TestDispatcher_QueueFull(t *testing.T) {
-	log, _ := taskstest.NewLogger()
-	cfg := quickConfig
-	cfg.QueueSize = 2
-	d := newDispatcher(t, cfg, &recorder{}, log, false) // no workers: nothing drains
+func TestDispatcher_EnqueueRefuses(t *testing.T) {
+	invalid := taskstest.Job("a@example.com")
+	invalid.Subject = "Hi\r\nBcc: x@example.com"
 
-	full := tasks.NewBatch(d, "req-1")
-	for range 2 {
-		if err := full.Add(t.Context(), taskstest.Job("a@example.com")); err != nil {
-			t.Fatalf("Add: %v", err)
-		}
+	tests := []struct {
+		name         string
+		prepare      func(t *testing.T, d *tasks.Dispatcher)
+		job          tasks.Job
+		want         error
+		wantTryLater bool
+	}{
+		{"QueueFull", func(t *testing.T, d *tasks.Dispatcher) {
+			// No workers run, so the two jobs stay and fill the queue.
+			taskstest.Enqueue(t, d, taskstest.Job("a@example.com"), taskstest.Job("b@example.com"))
+		}, taskstest.Job("c@example.com"), tasks.ErrQueueFull, true},
+		{"Closed", func(t *testing.T, d *tasks.Dispatcher) {
+			shutdown(t, d, time.Second)
+		}, taskstest.Job("a@example.com"), tasks.ErrClosed, true},
+		{"InvalidJob", func(*testing.T, *tasks.Dispatcher) {}, invalid, tasks.ErrInvalidJob, false},
 	}
-	b := tasks.NewBatch(d, "req-2")
-	if err := b.Add(t.Context(), taskstest.Job("a@example.com")); !errors.Is(err, tasks.ErrQueueFull) {
-		t.Fatalf("Add to a full queue: error = %v, want ErrQueueFull", err)
-	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			log, _ := taskstest.NewLogger()
+			cfg := quickConfig
+			cfg.QueueSize = 2
+			d := newDispatcher(t, cfg, &recorder{}, log, false)
+			tt.prepare(t, d)
+			queued := stats(t, d).Queued
 
-	full.Discard() // gives the room back
-	if err := b.Add(t.Context(), taskstest.Job("a@example.com")); err != nil {
-		t.Errorf("Add after Discard: %v", err)
-	}
-	if err := b.Commit(); err != nil {
-		t.Fatalf("Commit: %v", err)
-	}
-	if got := stats(t, d).Queued; got != 1 {
-		t.Errorf("Queued = %d, want 1", got)
-	}
-}
-
-func TestDispatcher_ClosedAfterShutdown(t *testing.T) {
-	log, _ := taskstest.NewLogger()
-	d := newDispatcher(t, quickConfig, &recorder{}, log, true)
-	shutdown(t, d, time.Second)
-
-	err := tasks.NewBatch(d, "req-1").Add(t.Context(), taskstest.Job("a@example.com"))
-	if !errors.Is(err, tasks.ErrClosed) {
-		t.Errorf("Add after Shutdown: error = %v, want ErrClosed", err)
+			err := d.Enqueue(t.Context(), tt.job)
+			if !errors.Is(err, tt.want) {
+				t.Errorf("Enqueue error = %v, want %v", err, tt.want)
+			}
+			if got := tasks.TryLater(err); got != tt.wantTryLater {
+				t.Errorf("TryLater(%v) = %v, want %v", err, got, tt.wantTryLater)
+			}
+			if got := stats(t, d).Queued; got != queued {
+				t.Errorf("Queued = %d after a refused job, want %d", got, queued)
+			}
+		})
 	}
 }
 
@@ -125,12 +128,10 @@ func TestDispatcher_JobOutlivesRequestContext(t *testing.T) {
 
 	// The request ends, and its context with it, before any worker runs.
 	reqCtx, endRequest := context.WithCancel(context.Background())
-	b := tasks.NewBatch(d, "req-42")
-	if err := tasks.Add(tasks.WithBatch(reqCtx, b), taskstest.Job("a@example.com")); err != nil {
-		t.Fatalf("Add: %v", err)
-	}
-	if err := b.Commit(); err != nil {
-		t.Fatalf("Commit: %v", err)
+	job := taskstest.Job("a@example.com")
+	job.RequestID = "req-42"
+	if err := d.Enqueue(reqCtx, job); err != nil {
+		t.Fatalf("Enqueue: %v", err)
 	}
 	endRequest()
 	if err := d.Start(); err != nil {
@@ -159,7 +160,7 @@ func TestDispatcher_RetriesUntilSent(t *testing.T) {
 	cfg.MaxAttempts = 5
 	d := newDispatcher(t, cfg, m, log, true)
 
-	taskstest.AddAndCommit(t, d, taskstest.Job("a@example.com"))
+	taskstest.Enqueue(t, d, taskstest.Job("a@example.com"))
 	shutdown(t, d, 5*time.Second)
 
 	got := stats(t, d)
@@ -169,7 +170,7 @@ func TestDispatcher_RetriesUntilSent(t *testing.T) {
 	}
 }
 
-func TestDispatcher_PanicIsCountedAndWorkerSurvives(t *testing.T) {
+func TestDispatcher_PanicIsAFailureAndWorkerSurvives(t *testing.T) {
 	log, logs := taskstest.NewLogger()
 	panicky := taskstest.Job("panic@example.com")
 	m := tasks.MailerFunc(func(_ context.Context, e tasks.Email) error {
@@ -182,52 +183,59 @@ func TestDispatcher_PanicIsCountedAndWorkerSurvives(t *testing.T) {
 	cfg.Workers, cfg.MaxAttempts = 1, 1 // the one worker must survive to send the second job
 	d := newDispatcher(t, cfg, m, log, true)
 
-	taskstest.AddAndCommit(t, d, panicky, taskstest.Job("b@example.com"))
+	taskstest.Enqueue(t, d, panicky, taskstest.Job("b@example.com"))
 	shutdown(t, d, 5*time.Second)
 
 	got := stats(t, d)
-	if got.Panics != 1 || got.Failures != 1 || got.GaveUp != 1 || got.Sent != 1 {
-		t.Errorf("Stats = %+v, want 1 panic, 1 failure, 1 given up, 1 sent", got)
+	if got.Failures != 1 || got.GaveUp != 1 || got.Sent != 1 {
+		t.Errorf("Stats = %+v, want 1 failure, 1 given up, 1 sent", got)
 	}
 	if n := len(logs.Lines(t, "email job panicked")); n != 1 {
 		t.Errorf("got %d panic log lines, want 1", n)
 	}
 }
 
-func TestDispatcher_ShutdownWaitsForReservedJobs(t *testing.T) {
+// TestDispatcher_EnqueueRacingShutdown: requests still being served while
+// the queue shuts down either get their job queued, and then sent, or are
+// refused; none is lost and none sends on the closed channel (-race).
+func TestDispatcher_EnqueueRacingShutdown(t *testing.T) {
 	log, _ := taskstest.NewLogger()
 	m := &recorder{}
 	d := newDispatcher(t, quickConfig, m, log, true)
-	b := tasks.NewBatch(d, "req-1")
-	if err := b.Add(t.Context(), taskstest.Job("a@example.com")); err != nil {
-		t.Fatalf("Add: %v", err)
-	}
 
-	done := make(chan error, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		done <- d.Shutdown(ctx)
-	}()
-	// The request that reserved room finishes after shutdown began, as one
-	// still being drained by the HTTP server does.
-	time.Sleep(20 * time.Millisecond)
-	if err := b.Commit(); err != nil {
-		t.Fatalf("Commit during Shutdown: %v", err)
+	// Each sender enqueues until it is told the queue closed.
+	const senders = 8
+	var accepted atomic.Int64
+	var wg sync.WaitGroup
+	for range senders {
+		wg.Go(func() {
+			for {
+				err := d.Enqueue(t.Context(), taskstest.Job("a@example.com"))
+				switch {
+				case err == nil:
+					accepted.Add(1)
+				case errors.Is(err, tasks.ErrClosed):
+					return
+				case !errors.Is(err, tasks.ErrQueueFull):
+					t.Errorf("Enqueue error = %v, want nil, ErrQueueFull or ErrClosed", err)
+					return
+				}
+			}
+		})
 	}
+	taskstest.WaitFor(t, 5*time.Second, "some jobs accepted", func() bool { return accepted.Load() >= 20 })
+	shutdown(t, d, 10*time.Second)
+	wg.Wait()
 
-	if err := <-done; err != nil {
-		t.Fatalf("Shutdown: %v", err)
-	}
-	if m.count() != 1 {
-		t.Errorf("sent %d emails, want 1", m.count())
+	if got, want := m.count(), int(accepted.Load()); got != want {
+		t.Errorf("sent %d emails, want one per accepted job (%d)", got, want)
 	}
 }
 
 func TestDispatcher_ShutdownWithoutStartDropsQueued(t *testing.T) {
 	log, logs := taskstest.NewLogger()
 	d := newDispatcher(t, quickConfig, &recorder{}, log, false)
-	taskstest.AddAndCommit(t, d, taskstest.Job("a@example.com"), taskstest.Job("b@example.com"))
+	taskstest.Enqueue(t, d, taskstest.Job("a@example.com"), taskstest.Job("b@example.com"))
 
 	if err := d.Shutdown(t.Context()); err == nil {
 		t.Fatal("Shutdown succeeded with jobs never run, want an error")
@@ -240,7 +248,7 @@ func TestDispatcher_ShutdownWithoutStartDropsQueued(t *testing.T) {
 	}
 }
 
-func BenchmarkDispatcher_AddCommit(b *testing.B) {
+func BenchmarkDispatcher_Enqueue(b *testing.B) {
 	log := slog.New(slog.DiscardHandler)
 	noop := tasks.MailerFunc(func(context.Context, tasks.Email) error { return nil })
 	// Room for every job, so the benchmark measures intake, not 503s.
@@ -249,18 +257,14 @@ func BenchmarkDispatcher_AddCommit(b *testing.B) {
 
 	b.ReportAllocs()
 	for b.Loop() {
-		batch := tasks.NewBatch(d, "req-bench")
-		if err := batch.Add(context.Background(), job); err != nil {
-			b.Fatal(err)
-		}
-		if err := batch.Commit(); err != nil {
+		if err := d.Enqueue(context.Background(), job); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "jobs/s")
 }
 
-func BenchmarkDispatcher_AddCommitParallel(b *testing.B) {
+func BenchmarkDispatcher_EnqueueParallel(b *testing.B) {
 	log := slog.New(slog.DiscardHandler)
 	noop := tasks.MailerFunc(func(context.Context, tasks.Email) error { return nil })
 	d := newDispatcher(b, tasks.Config{QueueSize: 1 << 20}, noop, log, true)
@@ -269,11 +273,7 @@ func BenchmarkDispatcher_AddCommitParallel(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			batch := tasks.NewBatch(d, "req-bench")
-			if err := batch.Add(context.Background(), job); err != nil {
-				b.Fatal(err)
-			}
-			if err := batch.Commit(); err != nil {
+			if err := d.Enqueue(context.Background(), job); err != nil {
 				b.Fatal(err)
 			}
 		}

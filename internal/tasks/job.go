@@ -37,8 +37,8 @@ type Email struct {
 // for it. It is a value: the queue holds a copy, never the request's data.
 type Job struct {
 	Email
-	// RequestID names the originating request in log lines. Batch.Add fills
-	// it in when it is empty.
+	// RequestID names the originating request in log lines; the handler
+	// that builds the job sets it.
 	RequestID string `json:"request_id,omitempty"`
 }
 

@@ -15,9 +15,8 @@ func TestTryLater(t *testing.T) {
 	}{
 		{tasks.ErrQueueFull, true},
 		{tasks.ErrClosed, true},
-		{fmt.Errorf("reserve: %w", tasks.ErrBackendDown), true},
+		{fmt.Errorf("enqueue: %w", tasks.ErrBackendDown), true},
 		{tasks.ErrInvalidJob, false},
-		{tasks.ErrNoBatch, false},
 		{errors.New("boom"), false},
 		{nil, false},
 	}

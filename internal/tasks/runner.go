@@ -36,7 +36,7 @@ type Runner struct {
 	log     *slog.Logger
 	timeout time.Duration
 
-	attempts, failures, panics, retries, sent, gaveUp atomic.Uint64
+	attempts, failures, retries, sent, gaveUp atomic.Uint64
 }
 
 // NewRunner returns a Runner that sends through m, logs to log and gives each
@@ -87,7 +87,6 @@ func (r *Runner) Attempt(ctx context.Context, job Job, attempt int, final bool) 
 func (r *Runner) send(ctx context.Context, log *slog.Logger, job Job) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			r.panics.Add(1)
 			log.ErrorContext(ctx, "email job panicked", "panic", p, "stack", string(debug.Stack()))
 			err = fmt.Errorf("tasks: job panicked: %v", p)
 		}
@@ -100,7 +99,6 @@ func (r *Runner) Stats() Stats {
 	return Stats{
 		Attempts: r.attempts.Load(),
 		Failures: r.failures.Load(),
-		Panics:   r.panics.Load(),
 		Retries:  r.retries.Load(),
 		Sent:     r.sent.Load(),
 		GaveUp:   r.gaveUp.Load(),

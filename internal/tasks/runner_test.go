@@ -77,7 +77,7 @@ func TestRunner_Attempt(t *testing.T) {
 			send:     func(context.Context) error { panic("mailer bug") },
 			wantErr:  true,
 			wantLog:  "email job panicked",
-			wantStat: tasks.Stats{Attempts: 1, Failures: 1, Panics: 1, Retries: 1},
+			wantStat: tasks.Stats{Attempts: 1, Failures: 1, Retries: 1},
 		},
 		{
 			name: "TimeoutIsAFailure",

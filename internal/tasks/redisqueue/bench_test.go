@@ -10,23 +10,23 @@ import (
 	"example.com/echotemplate/internal/tasks/taskstest"
 )
 
-// BenchmarkQueue_AddCommit measures what a request pays: a PING to reserve
-// and an enqueue to commit. No worker runs, so only intake is measured.
-func BenchmarkQueue_AddCommit(b *testing.B) {
+// BenchmarkQueue_Enqueue measures what a request pays: one enqueue into
+// Redis. No worker runs, so only intake is measured.
+func BenchmarkQueue_Enqueue(b *testing.B) {
 	rdb := newRedis(b)
 	queue := taskstest.UniqueQueue(b, rdb)
 	q := newQueue(b, rdb, testConfig(queue), tasks.MailerFunc(nil), slog.New(slog.DiscardHandler), false)
 
 	b.ReportAllocs()
 	for b.Loop() {
-		taskstest.AddAndCommit(b, q, taskstest.Job("a@example.com"))
+		taskstest.Enqueue(b, q, taskstest.Job("a@example.com"))
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "jobs/s")
 }
 
-// BenchmarkQueue_AddCommitParallel is BenchmarkQueue_AddCommit from many
+// BenchmarkQueue_EnqueueParallel is BenchmarkQueue_Enqueue from many
 // goroutines, as concurrent requests would do it.
-func BenchmarkQueue_AddCommitParallel(b *testing.B) {
+func BenchmarkQueue_EnqueueParallel(b *testing.B) {
 	rdb := newRedis(b)
 	queue := taskstest.UniqueQueue(b, rdb)
 	q := newQueue(b, rdb, testConfig(queue), tasks.MailerFunc(nil), slog.New(slog.DiscardHandler), false)
@@ -35,14 +35,14 @@ func BenchmarkQueue_AddCommitParallel(b *testing.B) {
 	b.SetParallelism(8) // requests wait on Redis, so more of them than cores
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			taskstest.AddAndCommit(b, q, taskstest.Job("a@example.com"))
+			taskstest.Enqueue(b, q, taskstest.Job("a@example.com"))
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "jobs/s")
 }
 
 // BenchmarkQueue_Delivery measures jobs through Redis and the workers to a
-// real SMTP server: each op commits a burst and waits until all arrived.
+// real SMTP server: each op enqueues a burst and waits until all arrived.
 // The figure includes the idle workers' polling (PollInterval, 50ms here)
 // at the start of each burst.
 func BenchmarkQueue_Delivery(b *testing.B) {
@@ -58,7 +58,7 @@ func BenchmarkQueue_Delivery(b *testing.B) {
 	total := 0
 	for b.Loop() {
 		for range burst {
-			taskstest.AddAndCommit(b, intake, taskstest.Job("a@example.com"))
+			taskstest.Enqueue(b, intake, taskstest.Job("a@example.com"))
 		}
 		total += burst
 		server.WaitMessages(b, total, time.Minute)

@@ -24,12 +24,11 @@ type Config struct {
 	// Shutdown may wait up to 1.5 times this for the poller to stop.
 	// Optional. Default 1s.
 	PollInterval time.Duration
-	// ReserveTimeout bounds the PING with which Reserve checks that Redis
-	// answers, so a request waits no longer than this for a 503.
+	// EnqueueTimeout bounds storing one job in Redis, so a request waits no
+	// longer than this for its 503 when Redis does not answer. It holds for
+	// a Redis that hangs only if the client honours context deadlines
+	// (redis.Options.ContextTimeoutEnabled, which the service sets).
 	// Optional. Default 1s.
-	ReserveTimeout time.Duration
-	// EnqueueTimeout bounds the enqueue done by Commit.
-	// Optional. Default 5s.
 	EnqueueTimeout time.Duration
 	// Retention is how long a sent job stays in Redis: while it does,
 	// enqueueing the same job ID again is refused, so it is not sent twice.
@@ -42,8 +41,7 @@ var DefaultConfig = Config{
 	Tasks:          tasks.DefaultConfig,
 	Queue:          "email",
 	PollInterval:   time.Second,
-	ReserveTimeout: time.Second,
-	EnqueueTimeout: 5 * time.Second,
+	EnqueueTimeout: time.Second,
 	Retention:      time.Hour,
 }
 
@@ -63,7 +61,6 @@ func (c Config) withDefaults() (Config, error) {
 		def   time.Duration
 	}{
 		{"PollInterval", &c.PollInterval, DefaultConfig.PollInterval},
-		{"ReserveTimeout", &c.ReserveTimeout, DefaultConfig.ReserveTimeout},
 		{"EnqueueTimeout", &c.EnqueueTimeout, DefaultConfig.EnqueueTimeout},
 		{"Retention", &c.Retention, DefaultConfig.Retention},
 	} {

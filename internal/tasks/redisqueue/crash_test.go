@@ -40,17 +40,17 @@ func TestQueue_JobSurvivesKilledProcess(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 
-	// The helper prints the job's ID once Commit returned.
+	// The helper prints the job's ID once Enqueue returned.
 	var jobID string
 	lines := bufio.NewScanner(stdout)
 	for lines.Scan() {
-		if id, ok := strings.CutPrefix(lines.Text(), "committed "); ok {
+		if id, ok := strings.CutPrefix(lines.Text(), "enqueued "); ok {
 			jobID = id
 			break
 		}
 	}
 	if jobID == "" {
-		t.Fatalf("helper exited without committing a job: %v", lines.Err())
+		t.Fatalf("helper exited without enqueueing a job: %v", lines.Err())
 	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatalf("kill helper: %v", err)
@@ -85,8 +85,8 @@ func TestCrashHelper(t *testing.T) {
 	})
 	q := newQueue(t, rdb, testConfig(os.Getenv(helperQueueEnv)), never, log, false)
 	job := taskstest.Job("alice@example.com")
-	taskstest.AddAndCommit(t, q, job)
+	taskstest.Enqueue(t, q, job)
 
-	fmt.Printf("committed %s\n", job.ID)
+	fmt.Printf("enqueued %s\n", job.ID)
 	time.Sleep(time.Minute) // killed long before this ends
 }

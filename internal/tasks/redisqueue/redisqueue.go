@@ -1,16 +1,14 @@
-// Package redisqueue is the durable tasks.Queue: jobs are kept in Redis
+// Package redisqueue is the durable task queue: jobs are kept in Redis
 // through hibiken/asynq, so they survive a crash or a kill -9 of the process
 // and are sent by whichever instance is up. It runs every attempt through
-// tasks.Runner, as the in-process Dispatcher does, so both send the same way.
+// tasks.Runner, as the in-memory Dispatcher does, so both send the same way.
 //
-// Reserving room. Redis has no fixed capacity to count, so Reserve checks
-// that Redis answers (one PING, bounded by ReserveTimeout) and fails with
-// tasks.ErrBackendDown when it does not: the request answers 503 while it
-// still can. Commit then enqueues. Should Redis fail in between, each lost
-// job is logged at error level with its id and counted in Stats.Dropped;
-// nothing is lost silently. The middleware commits before the response
-// leaves the process, so a client that got its 202 can count on its job
-// being in Redis unless such a line was logged.
+// Enqueue stores the job in Redis before it returns, bounded by
+// EnqueueTimeout; when Redis does not take it, Enqueue fails with
+// tasks.ErrBackendDown and the request answers 503. A client that got its
+// 202 can therefore count on its job being in Redis. One case stays
+// ambiguous, as with any remote store: when Redis applied the write but its
+// reply was lost, the request answers 503 and the job is still sent.
 //
 // Delivery is at least once:
 //   - The job ID is the asynq task ID, so enqueueing a job that is already
@@ -57,7 +55,7 @@ const (
 	idlePoll = 10 * time.Millisecond
 )
 
-// Queue is a tasks.Queue kept in Redis. An instance that never calls Start
+// Queue is a task queue kept in Redis. An instance that never calls Start
 // only enqueues; instances that call Start also send.
 type Queue struct {
 	cfg       Config
@@ -77,7 +75,6 @@ type Queue struct {
 
 	closed  atomic.Bool
 	running atomic.Int64
-	dropped atomic.Uint64
 }
 
 // New returns a Queue on rdb that sends through m. rdb stays the caller's to
@@ -131,48 +128,25 @@ func (q *Queue) Start() error {
 	return nil
 }
 
-// Reserve implements tasks.Queue: it checks that Redis answers.
-func (q *Queue) Reserve(ctx context.Context, _ int) error {
+// Enqueue stores job in Redis, with its ID as the task ID, and returns once
+// Redis has it; workers of any instance may start it at once. ctx is the
+// request's, bounded here by EnqueueTimeout; the job never sees it. Enqueue
+// fails with tasks.ErrClosed once Shutdown began, with tasks.ErrBackendDown
+// when Redis does not take the job, and with tasks.ErrInvalidJob when job
+// cannot be sent as it is.
+func (q *Queue) Enqueue(ctx context.Context, job tasks.Job) error {
+	if err := job.Validate(); err != nil {
+		return err
+	}
 	if q.closed.Load() {
 		return tasks.ErrClosed
 	}
-	ctx, cancel := context.WithTimeout(ctx, q.cfg.ReserveTimeout)
-	defer cancel()
-	if err := q.rdb.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("%w: %w", tasks.ErrBackendDown, err)
-	}
-	return nil
-}
-
-// Release implements tasks.Queue. Reserve holds nothing, so there is nothing
-// to give back.
-func (q *Queue) Release(int) {}
-
-// Enqueue implements tasks.Queue. It stores each job in Redis with its ID as
-// the task ID. Jobs reserved before Shutdown are still taken: another
-// instance, or this one after a restart, will send them.
-func (q *Queue) Enqueue(jobs []tasks.Job) error {
-	ctx, cancel := context.WithTimeout(context.Background(), q.cfg.EnqueueTimeout)
-	defer cancel()
-
-	var errs []error
-	for _, job := range jobs {
-		err := q.enqueue(ctx, job)
-		if err == nil {
-			continue
-		}
-		q.dropped.Add(1)
-		q.log.Error("email job lost: enqueue failed after the response", "job_id", job.ID, "request_id", job.RequestID, "error", err)
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
-}
-
-func (q *Queue) enqueue(ctx context.Context, job tasks.Job) error {
 	payload, err := json.Marshal(job)
 	if err != nil {
 		return fmt.Errorf("encode job %s: %w", job.ID, err)
 	}
+	ctx, cancel := context.WithTimeout(ctx, q.cfg.EnqueueTimeout)
+	defer cancel()
 	tc := q.cfg.Tasks
 	_, err = q.client.EnqueueContext(ctx, asynq.NewTask(taskType, payload),
 		asynq.TaskID(job.ID),
@@ -180,14 +154,14 @@ func (q *Queue) enqueue(ctx context.Context, job tasks.Job) error {
 		asynq.MaxRetry(tc.MaxAttempts-1),
 		asynq.Timeout(tc.Timeout+asynqTimeoutMargin),
 		asynq.Retention(q.cfg.Retention))
-	if errors.Is(err, asynq.ErrTaskIDConflict) {
+	switch {
+	case errors.Is(err, asynq.ErrTaskIDConflict):
 		// Already queued, or sent within Retention: storing it again would
 		// send it twice.
-		q.log.Debug("email job already enqueued", "job_id", job.ID, "request_id", job.RequestID)
+		q.log.DebugContext(ctx, "email job already enqueued", "job_id", job.ID, "request_id", job.RequestID)
 		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("enqueue job %s: %w", job.ID, err)
+	case err != nil:
+		return fmt.Errorf("enqueue job %s: %w: %w", job.ID, tasks.ErrBackendDown, err)
 	}
 	return nil
 }
@@ -215,7 +189,7 @@ func (q *Queue) handle(ctx context.Context, t *asynq.Task) error {
 	return err
 }
 
-// Shutdown stops taking reservations and tasks, waits until this instance's
+// Shutdown stops taking jobs and tasks, waits until this instance's
 // running jobs finish or ctx is done, and then stops the workers. Jobs still
 // running at the deadline are cancelled and put back in Redis for another
 // instance; none is dropped. Shutdown does not close the Redis client.
@@ -262,7 +236,6 @@ func (q *Queue) waitIdle(ctx context.Context) error {
 func (q *Queue) Stats(ctx context.Context) (tasks.Stats, error) {
 	s := q.runner.Stats()
 	s.Running = int(q.running.Load())
-	s.Dropped = q.dropped.Load()
 
 	// Inspector takes no context; ctx is checked so a caller that gave up
 	// is not kept waiting on a second call.

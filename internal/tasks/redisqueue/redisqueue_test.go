@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
 	"example.com/echotemplate/internal/mailer/smtptest"
@@ -23,7 +24,7 @@ func TestQueue_DeliversJob(t *testing.T) {
 	q := newQueue(t, rdb, testConfig(queue), taskstest.SMTPMailer(t, server), log, true)
 	job := taskstest.Job("alice@example.com")
 
-	taskstest.AddAndCommit(t, q, job)
+	taskstest.Enqueue(t, q, job)
 
 	got := server.WaitMessages(t, 1, 5*time.Second)[0]
 	if want := job.ID + "@example.com"; got.MessageID != want {
@@ -53,8 +54,8 @@ func TestQueue_TwoInstancesSendEachJobOnce(t *testing.T) {
 	for range n {
 		// Both instances enqueue the same job: its ID dedupes the second.
 		job := taskstest.Job("alice@example.com")
-		taskstest.AddAndCommit(t, a, job)
-		taskstest.AddAndCommit(t, b, job)
+		taskstest.Enqueue(t, a, job)
+		taskstest.Enqueue(t, b, job)
 	}
 
 	server.WaitMessages(t, n, 10*time.Second)
@@ -85,7 +86,7 @@ func TestQueue_FailingServerIsRetriedThenGivenUp(t *testing.T) {
 	q := newQueue(t, rdb, cfg, taskstest.SMTPMailer(t, server), log, true)
 	job := taskstest.Job("alice@example.com")
 
-	taskstest.AddAndCommit(t, q, job)
+	taskstest.Enqueue(t, q, job)
 
 	taskstest.WaitFor(t, 10*time.Second, "a 'giving up' log line", func() bool { return len(logs.Lines(t, "giving up")) > 0 })
 	time.Sleep(5 * cfg.PollInterval) // time for an extra attempt to show up
@@ -98,44 +99,71 @@ func TestQueue_FailingServerIsRetriedThenGivenUp(t *testing.T) {
 	}
 }
 
-func TestQueue_ReserveFailsWhenRedisIsDown(t *testing.T) {
-	// Nothing listens on port 1: the PING fails at once.
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
-	t.Cleanup(func() { _ = rdb.Close() })
+func TestQueue_EnqueueStoresJobBeforeReturning(t *testing.T) {
+	rdb := newRedis(t)
+	queue := taskstest.UniqueQueue(t, rdb)
 	log, _ := taskstest.NewLogger()
-	q := newQueue(t, rdb, testConfig("unused"), tasks.MailerFunc(nil), log, false)
-
-	err := tasks.NewBatch(q, "req-1").Add(t.Context(), taskstest.Job("alice@example.com"))
-	if !errors.Is(err, tasks.ErrBackendDown) || !tasks.TryLater(err) {
-		t.Errorf("Add error = %v, want ErrBackendDown, which TryLater accepts", err)
-	}
-}
-
-func TestQueue_EnqueueFailureIsLoggedAndCounted(t *testing.T) {
-	shared := newRedis(t)
-	queue := taskstest.UniqueQueue(t, shared)
-	// The queue gets a client of its own, so the test can break it between
-	// the reservation and the commit, as a Redis outage would.
-	rdb := redis.NewClient(&redis.Options{Addr: shared.Options().Addr, DB: shared.Options().DB})
-	log, logs := taskstest.NewLogger()
 	q := newQueue(t, rdb, testConfig(queue), tasks.MailerFunc(nil), log, false)
 	job := taskstest.Job("alice@example.com")
 
-	b := tasks.NewBatch(q, "req-1")
-	if err := b.Add(t.Context(), job); err != nil {
-		t.Fatalf("Add: %v", err)
-	}
-	_ = rdb.Close()
-	if err := b.Commit(); err == nil {
-		t.Fatal("Commit succeeded on a closed Redis client, want an error")
-	}
+	taskstest.Enqueue(t, q, job)
 
-	lines := logs.Lines(t, "enqueue failed")
-	if len(lines) != 1 || lines[0]["job_id"] != job.ID || lines[0]["level"] != "ERROR" {
-		t.Errorf("log lines = %v, want one error naming job %s", lines, job.ID)
+	info, err := asynq.NewInspectorFromRedisClient(rdb).GetTaskInfo(queue, job.ID)
+	if err != nil {
+		t.Fatalf("job %s is not in Redis after Enqueue returned: %v", job.ID, err)
 	}
-	if s, _ := q.Stats(t.Context()); s.Dropped != 1 {
-		t.Errorf("Stats.Dropped = %d, want 1", s.Dropped)
+	if info.State != asynq.TaskStatePending {
+		t.Errorf("task state = %v, want pending", info.State)
+	}
+}
+
+func TestQueue_EnqueueRefuses(t *testing.T) {
+	// Nothing listens on port 1: every command fails at once.
+	down := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
+	t.Cleanup(func() { _ = down.Close() })
+	invalid := taskstest.Job("alice@example.com")
+	invalid.To = "alice@example.com\r\nBcc: bob@example.com"
+
+	tests := []struct {
+		name         string
+		queue        func(t *testing.T) *redisqueue.Queue
+		job          tasks.Job
+		want         error
+		wantTryLater bool
+	}{
+		{"RedisDown", func(t *testing.T) *redisqueue.Queue {
+			log, _ := taskstest.NewLogger()
+			return newQueue(t, down, testConfig("unused"), tasks.MailerFunc(nil), log, false)
+		}, taskstest.Job("alice@example.com"), tasks.ErrBackendDown, true},
+		{"RedisClientClosed", func(t *testing.T) *redisqueue.Queue {
+			closed := redis.NewClient(&redis.Options{Addr: newRedis(t).Options().Addr})
+			_ = closed.Close()
+			log, _ := taskstest.NewLogger()
+			return newQueue(t, closed, testConfig("unused"), tasks.MailerFunc(nil), log, false)
+		}, taskstest.Job("alice@example.com"), tasks.ErrBackendDown, true},
+		{"ShutDown", func(t *testing.T) *redisqueue.Queue {
+			log, _ := taskstest.NewLogger()
+			q := newQueue(t, newRedis(t), testConfig("unused"), tasks.MailerFunc(nil), log, false)
+			if err := q.Shutdown(t.Context()); err != nil {
+				t.Fatalf("Shutdown: %v", err)
+			}
+			return q
+		}, taskstest.Job("alice@example.com"), tasks.ErrClosed, true},
+		{"InvalidJob", func(t *testing.T) *redisqueue.Queue {
+			log, _ := taskstest.NewLogger()
+			return newQueue(t, down, testConfig("unused"), tasks.MailerFunc(nil), log, false)
+		}, invalid, tasks.ErrInvalidJob, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.queue(t).Enqueue(t.Context(), tt.job)
+			if !errors.Is(err, tt.want) {
+				t.Errorf("Enqueue error = %v, want %v", err, tt.want)
+			}
+			if got := tasks.TryLater(err); got != tt.wantTryLater {
+				t.Errorf("TryLater(%v) = %v, want %v", err, got, tt.wantTryLater)
+			}
+		})
 	}
 }
 
@@ -146,7 +174,7 @@ func TestQueue_ShutdownWaitsForRunningJob(t *testing.T) {
 	log, _ := taskstest.NewLogger()
 	q := newQueue(t, rdb, testConfig(queue), taskstest.SMTPMailer(t, server), log, true)
 
-	taskstest.AddAndCommit(t, q, taskstest.Job("alice@example.com"))
+	taskstest.Enqueue(t, q, taskstest.Job("alice@example.com"))
 	taskstest.WaitFor(t, 5*time.Second, "the server to see the message", func() bool { return server.Attempts() == 1 })
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
@@ -157,8 +185,8 @@ func TestQueue_ShutdownWaitsForRunningJob(t *testing.T) {
 	if got := server.Len(); got != 1 {
 		t.Errorf("server got %d messages before Shutdown returned, want 1", got)
 	}
-	if err := tasks.NewBatch(q, "req-2").Add(t.Context(), taskstest.Job("alice@example.com")); !errors.Is(err, tasks.ErrClosed) {
-		t.Errorf("Add after Shutdown: error = %v, want ErrClosed", err)
+	if err := q.Enqueue(t.Context(), taskstest.Job("alice@example.com")); !errors.Is(err, tasks.ErrClosed) {
+		t.Errorf("Enqueue after Shutdown: error = %v, want ErrClosed", err)
 	}
 }
 
@@ -174,7 +202,7 @@ func TestQueue_ShutdownDeadlineLeavesJobInRedis(t *testing.T) {
 	})
 	first := newQueue(t, rdb, testConfig(queue), blocking, log, true)
 	job := taskstest.Job("alice@example.com")
-	taskstest.AddAndCommit(t, first, job)
+	taskstest.Enqueue(t, first, job)
 	<-started
 
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
@@ -199,6 +227,7 @@ func TestNew_InvalidConfig(t *testing.T) {
 	}{
 		{"NegativeWorkers", redisqueue.Config{Tasks: tasks.Config{Workers: -1}}},
 		{"NegativePollInterval", redisqueue.Config{PollInterval: -time.Second}},
+		{"NegativeEnqueueTimeout", redisqueue.Config{EnqueueTimeout: -time.Second}},
 		{"NegativeRetention", redisqueue.Config{Retention: -time.Second}},
 	}
 	for _, tt := range tests {

@@ -1,6 +1,6 @@
 // Package taskstest holds helpers for tests of package tasks, its backends
-// and the code that uses them: a log buffer to assert on, the batch
-// protocol in one call, and an SMTP mailer aimed at an smtptest server.
+// and the code that uses them: a log buffer to assert on, enqueueing that
+// fails the test, and an SMTP mailer aimed at an smtptest server.
 package taskstest
 
 import (
@@ -59,18 +59,20 @@ func (b *LogBuffer) Lines(t testing.TB, msg string) []map[string]any {
 	return found
 }
 
-// AddAndCommit does for jobs what one successful request does: add them to
-// a new batch on q, then commit it.
-func AddAndCommit(t testing.TB, q tasks.Queue, jobs ...tasks.Job) {
+// Enqueue does for jobs what successful requests do: it hands each to q,
+// with the request id "req-test" unless it has one, and fails the test if q
+// refuses one.
+func Enqueue(t testing.TB, q interface {
+	Enqueue(context.Context, tasks.Job) error
+}, jobs ...tasks.Job) {
 	t.Helper()
-	b := tasks.NewBatch(q, "req-test")
 	for _, job := range jobs {
-		if err := b.Add(context.Background(), job); err != nil {
-			t.Fatalf("Add: %v", err)
+		if job.RequestID == "" {
+			job.RequestID = "req-test"
 		}
-	}
-	if err := b.Commit(); err != nil {
-		t.Fatalf("Commit: %v", err)
+		if err := q.Enqueue(context.Background(), job); err != nil {
+			t.Fatalf("Enqueue: %v", err)
+		}
 	}
 }
 
