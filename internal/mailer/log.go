@@ -27,7 +27,6 @@ func (l *Log) Send(ctx context.Context, e tasks.Email) error {
 	}
 	l.log.InfoContext(ctx, "email logged instead of sent",
 		"message_id", e.ID,
-		"request_id", tasks.RequestID(ctx),
 		"to", e.To,
 		"subject", e.Subject,
 		"body", e.Body)

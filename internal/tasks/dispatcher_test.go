@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"example.com/echotemplate/internal/logging"
 	"example.com/echotemplate/internal/tasks"
 	"example.com/echotemplate/internal/tasks/taskstest"
 )
@@ -68,7 +69,7 @@ func (r *recorder) Send(ctx context.Context, e tasks.Email) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.sent = append(r.sent, e)
-	r.ids = append(r.ids, tasks.RequestID(ctx))
+	r.ids = append(r.ids, logging.RequestID(ctx))
 	return nil
 }
 

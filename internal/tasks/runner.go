@@ -8,6 +8,8 @@ import (
 	"runtime/debug"
 	"sync/atomic"
 	"time"
+
+	"example.com/echotemplate/internal/logging"
 )
 
 // ErrPermanent marks a send failure that a retry cannot fix, such as an SMTP
@@ -56,7 +58,7 @@ func (r *Runner) Attempt(ctx context.Context, job Job, attempt int, final bool) 
 	r.attempts.Add(1)
 	log := r.log.With("job_id", job.ID, "request_id", job.RequestID, "attempt", attempt)
 
-	ctx, cancel := context.WithTimeout(withRequestID(ctx, job.RequestID), r.timeout)
+	ctx, cancel := context.WithTimeout(logging.WithRequestID(ctx, job.RequestID), r.timeout)
 	defer cancel()
 	start := time.Now()
 	err := r.send(ctx, log, job)
@@ -103,18 +105,4 @@ func (r *Runner) Stats() Stats {
 		Sent:     r.sent.Load(),
 		GaveUp:   r.gaveUp.Load(),
 	}
-}
-
-// requestIDKey is the context key for the request id of a running job.
-type requestIDKey struct{}
-
-func withRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestIDKey{}, id)
-}
-
-// RequestID returns the id of the request that created the job running in
-// ctx, or "" outside a job. Mailers use it to tag their log lines.
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"example.com/echotemplate/internal/logging"
 	"example.com/echotemplate/internal/tasks"
 	"example.com/echotemplate/internal/tasks/taskstest"
 )
@@ -16,7 +17,7 @@ func TestRunner_AttemptGivesJobItsOwnContext(t *testing.T) {
 	var gotRequestID string
 	var gotDeadline bool
 	r := tasks.NewRunner(tasks.MailerFunc(func(ctx context.Context, _ tasks.Email) error {
-		gotRequestID = tasks.RequestID(ctx)
+		gotRequestID = logging.RequestID(ctx)
 		_, gotDeadline = ctx.Deadline()
 		return ctx.Err()
 	}), log, time.Minute)
