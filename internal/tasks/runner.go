@@ -56,7 +56,7 @@ func NewRunner(m Mailer, log *slog.Logger, timeout time.Duration) *Runner {
 // a failure, since the job itself did nothing wrong.
 func (r *Runner) Attempt(ctx context.Context, job Job, attempt int, final bool) error {
 	r.attempts.Add(1)
-	log := r.log.With("job_id", job.ID, "request_id", job.RequestID, "attempt", attempt)
+	log := r.log.With("job_id", job.ID, "attempt", attempt) // ctx adds request_id
 
 	ctx, cancel := context.WithTimeout(logging.WithRequestID(ctx, job.RequestID), r.timeout)
 	defer cancel()

@@ -19,6 +19,8 @@ import (
 	"example.com/echotemplate/internal/tasks"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
+
+	"example.com/echotemplate/internal/logging"
 )
 
 // LogBuffer collects JSON log lines. Workers write while tests read, so it
@@ -28,10 +30,15 @@ type LogBuffer struct {
 	buf bytes.Buffer
 }
 
-// NewLogger returns a debug-level JSON logger that writes into a LogBuffer.
+// NewLogger returns the service's debug-level JSON logger (request ids from
+// the context included), writing into a LogBuffer.
 func NewLogger() (*slog.Logger, *LogBuffer) {
 	buf := &LogBuffer{}
-	return slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})), buf
+	log, err := logging.New(buf, "json", slog.LevelDebug)
+	if err != nil {
+		panic(err) // "json" is a known format
+	}
+	return log, buf
 }
 
 // Write implements io.Writer.
