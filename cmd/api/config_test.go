@@ -2,13 +2,18 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"example.com/echotemplate/internal/files"
+	"example.com/echotemplate/internal/handlers"
+	"example.com/echotemplate/internal/settings"
 	"example.com/echotemplate/internal/tasks"
 	"example.com/echotemplate/internal/ws"
 )
@@ -27,21 +32,23 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.HTTPAddr != ":8080" || c.ShutdownTimeout != 15*time.Second || c.LogFormat != "json" || c.BodyLimit != 1<<20 {
+	if c.HTTPAddr != ":8080" || c.ShutdownTimeout != 15*time.Second || c.LogFormat != "json" || c.Server.BodyLimit != 1<<20 ||
+		c.MaxHeaderBytes != 16<<10 || c.Server.HeaderLimit != 16<<10 || c.IdleTimeout != 2*time.Minute {
 		t.Errorf("defaults = %+v", c)
 	}
-	if got := strings.Join(c.CORSAllowOrigins, ","); got != "http://localhost:8080,http://127.0.0.1:8080" {
+	if got := strings.Join(c.Server.AllowOrigins, ","); got != "http://localhost:8080,http://127.0.0.1:8080" {
 		t.Errorf("CORS default = %s, want the service's own localhost origins", got)
 	}
-	if got := strings.Join(c.RedirectAllowedHosts, ","); got != "echo.labstack.com" {
+	if got := strings.Join(c.Server.RedirectAllowedHosts, ","); got != "echo.labstack.com" {
 		t.Errorf("redirect allowlist = %s, want REDIRECT_URL's host", got)
 	}
-	if len(c.CookieHashKey) != 32 || len(c.TrustedProxies) != 0 {
+	if len(c.Server.CookieHashKey) != 32 || !c.CookieKeyRandom || c.Server.CookieBlockKey != nil || len(c.Server.TrustedProxies) != 0 {
 		t.Errorf("want a random 32-byte cookie key and no trusted proxies")
 	}
-	if c.StorageDir != "./data/uploads" || c.MaxUploadBytes != 100<<20 || c.UploadMaxParts != 16 ||
+	pace := handlers.Pace{MinBytesPerSec: 32 << 10, Window: 15 * time.Second, Timeout: time.Hour}
+	if c.StorageDir != "./data/uploads" || c.Server.Upload != (files.Limits{MaxBytes: 100 << 20, MaxParts: 16}) ||
 		c.UploadAllowedTypes != nil || c.StaticDir != "" || c.StaticMaxAge != time.Hour ||
-		c.TransferRateWindow != 15*time.Second || c.UploadTimeout != time.Hour {
+		c.Server.UploadPace != pace || c.Server.DownloadPace != pace {
 		t.Errorf("file defaults = %+v", c)
 	}
 }
@@ -52,11 +59,12 @@ func TestLoadConfigFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.StorageDir != "/srv/uploads" || c.MaxUploadBytes != 1<<30 || c.UploadMaxParts != 4 ||
-		c.UploadMinBytesPerSec != 1<<20 || c.TransferRateWindow != 5*time.Second {
+	if c.StorageDir != "/srv/uploads" || c.Server.Upload.MaxBytes != 1<<30 || c.Server.Upload.MaxParts != 4 ||
+		c.Server.UploadPace.MinBytesPerSec != 1<<20 || c.Server.UploadPace.Window != 5*time.Second ||
+		c.Server.DownloadPace.Window != 5*time.Second {
 		t.Errorf("got %+v", c)
 	}
-	if got := strings.Join(c.UploadAllowedTypes, ","); got != "image/png,image/*" {
+	if got := strings.Join(c.Server.UploadAllowedTypes, ","); got != "image/png,image/*" {
 		t.Errorf("allowed types = %s", got)
 	}
 }
@@ -70,18 +78,17 @@ func TestLoadConfigWebSockets(t *testing.T) {
 	}{
 		{
 			name: "Defaults",
-			want: ws.Config{MaxMessageBytes: 4096, MaxConnections: 10000, SendBuffer: 64, MessageRate: 10, MessageBurst: 20,
-				WriteWait: 10 * time.Second, PongWait: time.Minute,
-				AllowedOrigins: []string{"http://localhost:8080", "http://127.0.0.1:8080"}},
+			want: ws.Config{MaxMessageBytes: 4096, MaxConnections: 10000, MessageRate: 10, MessageBurst: 20,
+				WriteWait: 10 * time.Second, AllowedOrigins: []string{"http://localhost:8080", "http://127.0.0.1:8080"}},
 			wantChannel: "chat",
 		},
 		{
 			name: "Set",
-			env: []string{"WS_MAX_MESSAGE_BYTES", "16KiB", "WS_MAX_CONNECTIONS", "50", "WS_SEND_BUFFER", "8", "WS_MESSAGE_RATE", "0.5",
-				"WS_MESSAGE_BURST", "3", "WS_WRITE_TIMEOUT", "2s", "WS_PONG_TIMEOUT", "20s", "WS_REDIS_CHANNEL", "orders:chat",
+			env: []string{"WS_MAX_MESSAGE_BYTES", "16KiB", "WS_MAX_CONNECTIONS", "50", "WS_MESSAGE_RATE", "0.5",
+				"WS_MESSAGE_BURST", "3", "WS_WRITE_TIMEOUT", "2s", "WS_REDIS_CHANNEL", "orders:chat",
 				"CORS_ALLOW_ORIGINS", "https://app.example"},
-			want: ws.Config{MaxMessageBytes: 16 << 10, MaxConnections: 50, SendBuffer: 8, MessageRate: 0.5, MessageBurst: 3,
-				WriteWait: 2 * time.Second, PongWait: 20 * time.Second, AllowedOrigins: []string{"https://app.example"}},
+			want: ws.Config{MaxMessageBytes: 16 << 10, MaxConnections: 50, MessageRate: 0.5, MessageBurst: 3,
+				WriteWait: 2 * time.Second, AllowedOrigins: []string{"https://app.example"}},
 			wantChannel: "orders:chat",
 		},
 		{
@@ -89,8 +96,8 @@ func TestLoadConfigWebSockets(t *testing.T) {
 			// host and the origins listed by name.
 			name: "WildcardCORS",
 			env:  []string{"CORS_ALLOW_ORIGINS", "*, https://app.example"},
-			want: ws.Config{MaxMessageBytes: 4096, MaxConnections: 10000, SendBuffer: 64, MessageRate: 10, MessageBurst: 20,
-				WriteWait: 10 * time.Second, PongWait: time.Minute, AllowedOrigins: []string{"https://app.example"}},
+			want: ws.Config{MaxMessageBytes: 4096, MaxConnections: 10000, MessageRate: 10, MessageBurst: 20,
+				WriteWait: 10 * time.Second, AllowedOrigins: []string{"https://app.example"}},
 			wantChannel: "chat",
 		},
 	}
@@ -119,14 +126,14 @@ func TestLoadConfigSources(t *testing.T) {
 	if c.HTTPAddr != "127.0.0.1:9000" {
 		t.Errorf("HTTPAddr = %q, want the flag to win over the environment", c.HTTPAddr)
 	}
-	if c.ShutdownTimeout != 3*time.Second || c.MaxHeaderBytes != 8<<10 || c.BodyLimit != 2<<20 {
+	if c.ShutdownTimeout != 3*time.Second || c.MaxHeaderBytes != 8<<10 || c.Server.BodyLimit != 2<<20 {
 		t.Errorf("got %+v", c)
 	}
-	if got := strings.Join(c.CORSAllowOrigins, ","); got != "https://app.example.com,http://localhost:3000" {
+	if got := strings.Join(c.Server.AllowOrigins, ","); got != "https://app.example.com,http://localhost:3000" {
 		t.Errorf("origins = %s", got)
 	}
-	if len(c.TrustedProxies) != 1 || c.TrustedProxies[0].String() != "10.0.0.0/8" {
-		t.Errorf("proxies = %v", c.TrustedProxies)
+	if len(c.Server.TrustedProxies) != 1 || c.Server.TrustedProxies[0].String() != "10.0.0.0/8" {
+		t.Errorf("proxies = %v", c.Server.TrustedProxies)
 	}
 }
 
@@ -142,6 +149,10 @@ func TestLoadConfigRejects(t *testing.T) {
 		{"ZeroTimeout", nil, []string{"HTTP_READ_TIMEOUT", "0s"}, "HTTP_READ_TIMEOUT"},
 		{"Bool", nil, []string{"COOKIE_SECURE", "yes please"}, "COOKIE_SECURE"},
 		{"Size", nil, []string{"BODY_LIMIT", "lots"}, "BODY_LIMIT"},
+		{"HeaderTooSmall", nil, []string{"MAX_HEADER_BYTES", "512"}, "MAX_HEADER_BYTES"},
+		{"MetricsAddr", nil, []string{"METRICS_ADDR", "9090"}, "METRICS_ADDR"},
+		{"StorageEmpty", []string{"-storage-dir", ""}, nil, "storage-dir"},
+		{"SecretIsNoFlag", []string{"-cookie-hash-key", "c2VjcmV0"}, nil, "cookie-hash-key"},
 		{"Level", nil, []string{"LOG_LEVEL", "loud"}, "LOG_LEVEL"},
 		{"Format", nil, []string{"LOG_FORMAT", "xml"}, "LOG_FORMAT"},
 		{"Addr", nil, []string{"HTTP_ADDR", "8080"}, "HTTP_ADDR"},
@@ -158,8 +169,6 @@ func TestLoadConfigRejects(t *testing.T) {
 		{"UploadZero", nil, []string{"MAX_UPLOAD_BYTES", "0"}, "MAX_UPLOAD_BYTES"},
 		{"Parts", nil, []string{"UPLOAD_MAX_PARTS", "many"}, "UPLOAD_MAX_PARTS"},
 		{"PartsZero", nil, []string{"UPLOAD_MAX_PARTS", "0"}, "UPLOAD_MAX_PARTS"},
-		{"PartHeaderHuge", nil, []string{"UPLOAD_MAX_PART_HEADER_BYTES", "2MiB"}, "UPLOAD_MAX_PART_HEADER_BYTES"},
-		{"FieldZero", nil, []string{"UPLOAD_MAX_FIELD_BYTES", "0"}, "UPLOAD_MAX_FIELD_BYTES"},
 		{"AllowedType", nil, []string{"UPLOAD_ALLOWED_TYPES", "png"}, "UPLOAD_ALLOWED_TYPES"},
 		{"AllowedTypeAnything", nil, []string{"UPLOAD_ALLOWED_TYPES", "*/*"}, "UPLOAD_ALLOWED_TYPES"},
 		{"MinRate", nil, []string{"DOWNLOAD_MIN_BYTES_PER_SEC", "0"}, "DOWNLOAD_MIN_BYTES_PER_SEC"},
@@ -169,13 +178,11 @@ func TestLoadConfigRejects(t *testing.T) {
 		{"WSMessageBytes", nil, []string{"WS_MAX_MESSAGE_BYTES", "0"}, "WS_MAX_MESSAGE_BYTES"},
 		{"WSMessageBytesHuge", nil, []string{"WS_MAX_MESSAGE_BYTES", "2MiB"}, "WS_MAX_MESSAGE_BYTES"},
 		{"WSConnections", nil, []string{"WS_MAX_CONNECTIONS", "-1"}, "WS_MAX_CONNECTIONS"},
-		{"WSSendBuffer", nil, []string{"WS_SEND_BUFFER", "0"}, "WS_SEND_BUFFER"},
 		{"WSRate", nil, []string{"WS_MESSAGE_RATE", "fast"}, "WS_MESSAGE_RATE"},
 		{"WSRateZero", nil, []string{"WS_MESSAGE_RATE", "0"}, "WS_MESSAGE_RATE"},
 		{"WSRateNaN", nil, []string{"WS_MESSAGE_RATE", "NaN"}, "WS_MESSAGE_RATE"},
 		{"WSBurst", nil, []string{"WS_MESSAGE_BURST", "0"}, "WS_MESSAGE_BURST"},
 		{"WSWriteTimeout", nil, []string{"WS_WRITE_TIMEOUT", "0s"}, "WS_WRITE_TIMEOUT"},
-		{"WSPongTimeout", nil, []string{"WS_PONG_TIMEOUT", "100ms"}, "WS_PONG_TIMEOUT"},
 		{"WSRedisChannel", nil, []string{"WS_REDIS_CHANNEL", " "}, "WS_REDIS_CHANNEL"},
 		{"NoWorkers", nil, []string{"TASK_WORKERS", "0"}, "TASK_WORKERS"},
 		{"WorkersNotANumber", nil, []string{"TASK_WORKERS", "four"}, "TASK_WORKERS"},
@@ -196,47 +203,6 @@ func TestLoadConfigRejects(t *testing.T) {
 				t.Errorf("err = %v, want one naming %s", err, tt.want)
 			}
 		})
-	}
-}
-
-func TestParseSize(t *testing.T) {
-	tests := []struct {
-		in   string
-		want int64
-	}{
-		{"1024", 1024}, {"512B", 512}, {"4KiB", 4 << 10}, {"100MiB", 100 << 20}, {"1 GiB", 1 << 30},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, err := parseSize(tt.in)
-			if err != nil || got != tt.want {
-				t.Errorf("parseSize(%q) = %d, %v, want %d", tt.in, got, err, tt.want)
-			}
-		})
-	}
-	for _, bad := range []string{"", "-1", "1.5MiB", "10MB", "9999999999GiB"} {
-		if _, err := parseSize(bad); err == nil {
-			t.Errorf("parseSize(%q) succeeded, want an error", bad)
-		}
-	}
-}
-
-// TestSettingsDocumented keeps .env.example and the README in step with
-// the settings the service reads.
-func TestSettingsDocumented(t *testing.T) {
-	l := &loader{fs: flag.NewFlagSet("api", flag.ContinueOnError), getenv: env()}
-	var c config
-	c.register(l)
-	for _, doc := range []string{"../../.env.example", "../../README.md"} {
-		b, err := os.ReadFile(doc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, name := range l.names {
-			if !strings.Contains(string(b), name) {
-				t.Errorf("%s does not mention %s", doc, name)
-			}
-		}
 	}
 }
 
@@ -296,5 +262,115 @@ func TestLoadConfigKeepsPasswordsOut(t *testing.T) {
 				t.Errorf("err = %q shows the password", err)
 			}
 		})
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the README's settings table and .env.example from the settings table")
+
+// TestSettingsDocumented keeps the README's settings table and .env.example
+// as the settings table makes them. After a change to the table, rewrite
+// both: go test ./cmd/api -run TestSettingsDocumented -update
+func TestSettingsDocumented(t *testing.T) {
+	table := new(config).settings()
+	docs := []struct{ path, start, want string }{
+		{"../../README.md", "| Variable | Default | Meaning |\n", readmeTable(table)},
+		{"../../.env.example", "", envExample(table)},
+	}
+	for _, doc := range docs {
+		b, err := os.ReadFile(doc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The part to keep in step runs from start to the first blank line
+		// after it, or to the end of the file when start is empty.
+		text, i, j := string(b), 0, len(b)
+		if doc.start != "" {
+			if i = strings.Index(text, doc.start); i < 0 {
+				t.Fatalf("%s has no line %q", doc.path, doc.start)
+			}
+			if j = strings.Index(text[i:], "\n\n"); j < 0 {
+				j = len(text) - i
+			}
+			j += i + 1
+		}
+		if text[i:j] == doc.want {
+			continue
+		}
+		if !*update {
+			t.Errorf("%s is out of step with the settings table; run: go test ./cmd/api -run TestSettingsDocumented -update", doc.path)
+			continue
+		}
+		if err := os.WriteFile(doc.path, []byte(text[:i]+doc.want+text[j:]), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// settingName matches the names of settings in help text, for the README
+// to set them as code.
+var settingName = regexp.MustCompile(`\b[A-Z][A-Z0-9]*(_[A-Z0-9]+)+\b`)
+
+func readmeTable(table []settings.Setting) string {
+	var b strings.Builder
+	b.WriteString("| Variable | Default | Meaning |\n| --- | --- | --- |\n")
+	for _, s := range table {
+		def := ""
+		if s.Default != "" {
+			def = "`" + s.Default + "`"
+		}
+		help := strings.NewReplacer("*", `\*`, "<", `\<`).Replace(s.Help)
+		help = settingName.ReplaceAllString(help, "`$0`")
+		if s.Secret {
+			help += "; environment only"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", s.Name, def, help)
+	}
+	return b.String()
+}
+
+func envExample(table []settings.Setting) string {
+	var b strings.Builder
+	b.WriteString(`# Every setting of the service, with its default. Each one but the secrets is
+# also a flag: HTTP_ADDR is -http-addr. Flags win over the environment.
+# make run and the binary read the environment only; load this file with
+# your own tooling (for example: set -a; . ./.env; set +a).
+# Made from the table in cmd/api/config.go by:
+#   go test ./cmd/api -run TestSettingsDocumented -update
+`)
+	for _, s := range table {
+		help := s.Help
+		if s.Secret {
+			help += "; environment only"
+		}
+		b.WriteString("\n" + comment(help) + s.Name + "=" + s.Default + "\n")
+	}
+	return b.String()
+}
+
+// comment wraps text into lines of a # comment.
+func comment(text string) string {
+	var b, line strings.Builder
+	for _, w := range strings.Fields(text) {
+		if line.Len() > 0 && line.Len()+1+len(w) > 90 {
+			b.WriteString("#" + line.String() + "\n")
+			line.Reset()
+		}
+		line.WriteString(" " + w)
+	}
+	return b.String() + "#" + line.String() + "\n"
+}
+
+// loader and register let deploy_test.go list the variables the service
+// reads until it moves out of this package; new code reads
+// config.settings.
+type loader struct {
+	fs     *flag.FlagSet
+	getenv func(string) string
+	names  []string
+}
+
+func (c *config) register(l *loader) {
+	for _, s := range c.settings() {
+		l.names = append(l.names, s.Name)
 	}
 }

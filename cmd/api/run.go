@@ -26,6 +26,11 @@ import (
 	"example.com/echotemplate/web"
 )
 
+// logFlushInterval is how often log lines are written out: one system call
+// per batch instead of per request. A process killed outright (not
+// SIGTERM) loses at most this much of its log.
+const logFlushInterval = 100 * time.Millisecond
+
 // run starts the service and blocks until ctx is cancelled or SIGINT or
 // SIGTERM arrives, then shuts down in order. It returns nil after a clean
 // shutdown, so the process exits 0.
@@ -47,12 +52,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case cfg.Healthcheck:
 		return healthcheck(ctx, cfg.HTTPAddr)
 	}
-	logOut := stdout
-	if cfg.LogFlushInterval > 0 {
-		fw := logging.NewFlushWriter(stdout, cfg.LogFlushInterval)
-		defer fw.Close() // Last, so the final lines are written out.
-		logOut = fw
-	}
+	logOut := logging.NewFlushWriter(stdout, logFlushInterval)
+	defer logOut.Close() // Last, so the final lines are written out.
 	log, err := logging.New(logOut, cfg.LogFormat, cfg.LogLevel)
 	if err != nil {
 		return fmt.Errorf("logger: %w", err)
@@ -123,7 +124,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	taskMetrics(ctx, m, queue, log)
 	chatMetrics(m, hub)
 	//nolint:contextcheck // Handlers use each request's own context.
-	e := handlers.NewServer(serverConfig(cfg), handlers.Deps{
+	e := handlers.NewServer(cfg.Server, handlers.Deps{
 		Log: log, Health: health, Files: store, Static: page, Tasks: queue, WebSockets: hub, Metrics: m,
 	})
 
@@ -239,30 +240,4 @@ func pageFiles(dir string, maxAge time.Duration) (*static.Handler, func(), error
 		return nil, nil, fmt.Errorf("STATIC_DIR: %w", err)
 	}
 	return h, func() { root.Close() }, nil
-}
-
-// serverConfig maps the service's settings onto the HTTP layer's.
-func serverConfig(cfg config) handlers.Config {
-	return handlers.Config{
-		AllowOrigins:         cfg.CORSAllowOrigins,
-		AllowCredentials:     cfg.CORSAllowCredentials,
-		TrustedProxies:       cfg.TrustedProxies,
-		RedirectURL:          cfg.RedirectURL,
-		RedirectAllowedHosts: cfg.RedirectAllowedHosts,
-		CookieSecure:         cfg.CookieSecure,
-		CookieHashKey:        cfg.CookieHashKey,
-		CookieBlockKey:       cfg.CookieBlockKey,
-		BodyLimit:            cfg.BodyLimit,
-		HeaderLimit:          cfg.MaxHeaderBytes,
-		MetricsOnOwnListener: cfg.MetricsAddr != "",
-		Upload: files.Limits{
-			MaxBytes:       cfg.MaxUploadBytes,
-			MaxParts:       cfg.UploadMaxParts,
-			MaxHeaderBytes: int(cfg.UploadMaxPartHeaderBytes),
-			MaxFieldBytes:  cfg.UploadMaxFieldBytes,
-		},
-		UploadAllowedTypes: cfg.UploadAllowedTypes,
-		UploadPace:         handlers.Pace{MinBytesPerSec: cfg.UploadMinBytesPerSec, Window: cfg.TransferRateWindow, Timeout: cfg.UploadTimeout},
-		DownloadPace:       handlers.Pace{MinBytesPerSec: cfg.DownloadMinBytesPerSec, Window: cfg.TransferRateWindow, Timeout: cfg.DownloadTimeout},
-	}
 }

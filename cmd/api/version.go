@@ -27,10 +27,7 @@ func buildVersion() string {
 // healthcheck asks the service at addr for /healthz. It lets a container
 // image without a shell or curl check its own health: api -healthcheck.
 func healthcheck(ctx context.Context, addr string) error {
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("healthcheck: HTTP_ADDR %q: %w", addr, err)
-	}
+	_, port, _ := net.SplitHostPort(addr) // loadConfig has checked it
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+"/healthz", nil)
