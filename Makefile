@@ -6,6 +6,14 @@ SHELL := bash
 # downloads it from the module proxy on first use.
 export GOTOOLCHAIN := auto
 
+# Build tags of every build and test. validator_novalidatefn drops
+# go-playground/validator's validateFn rule, which calls
+# reflect.Value.MethodByName with a name known only at run time and so makes
+# the linker keep every exported method of every type: without the tag
+# bin/api is 47 MB instead of 33 MB, and the idle service maps 2.3 MiB more
+# of it. No struct here uses validateFn; with the tag one would panic.
+TAGS := validator_novalidatefn
+
 ## help: list the targets
 .PHONY: help
 help:
@@ -14,13 +22,13 @@ help:
 ## run: start the service on http://localhost:8080 with embedded defaults
 .PHONY: run
 run:
-	LOG_FORMAT=$${LOG_FORMAT:-text} go run ./cmd/api
+	LOG_FORMAT=$${LOG_FORMAT:-text} go run -tags $(TAGS) ./cmd/api
 
 ## test: vet, then every test with the race detector (needs Redis at 127.0.0.1:6379 for the Redis tests)
 .PHONY: test
 test:
-	go vet ./...
-	go test -race -count=1 ./...
+	go vet -tags $(TAGS) ./...
+	go test -race -count=1 -tags $(TAGS) ./...
 
 ## lint: gofmt, golangci-lint and govulncheck, all pinned in go.mod
 .PHONY: lint
@@ -46,7 +54,7 @@ soak: build
 ## build: build bin/api
 .PHONY: build
 build:
-	CGO_ENABLED=0 go build -trimpath -o bin/api ./cmd/api
+	CGO_ENABLED=0 go build -trimpath -tags $(TAGS) -o bin/api ./cmd/api
 
 ## docker: build the container image echotemplate:dev (needs a Docker engine)
 .PHONY: docker
