@@ -22,11 +22,11 @@ test:
 	go vet ./...
 	go test -race -count=1 ./...
 
-## lint: gofmt, golangci-lint and govulncheck, all pinned in go.mod
+## lint: gofmt, golangci-lint and govulncheck, pinned in tools/go.mod
 .PHONY: lint
 lint:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
-	go tool golangci-lint run ./...
+	go tool -modfile=tools/go.mod golangci-lint run ./...
 	./scripts/vulncheck.sh
 
 ## bench: Go benchmarks (file transfers with 1 GiB files, chat with 1,000 clients), then load runs against the running server

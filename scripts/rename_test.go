@@ -38,12 +38,17 @@ func TestRenameLeavesABuildableTree(t *testing.T) {
 	run(t, dir, "go", "build", "./...")
 	run(t, dir, "go", "vet", "./...")
 
-	out := run(t, dir, "git", "grep", "-l", "--untracked", "example.com/echotemplate", "--", "*.go", "go.mod")
+	out := run(t, dir, "git", "grep", "-l", "--untracked", "example.com/echotemplate", "--", "*.go", "*go.mod")
 	if strings.TrimSpace(out) != "" {
 		t.Errorf("the old module path is still in:\n%s", out)
 	}
-	if got := run(t, dir, "go", "list", "-m"); strings.TrimSpace(got) != newPath {
-		t.Errorf("module is %q, want %q", got, newPath)
+	for _, m := range []struct{ dir, want string }{
+		{".", newPath},
+		{"tools", newPath + "/tools"},
+	} {
+		if got := run(t, dir, "go", "-C", m.dir, "list", "-m"); strings.TrimSpace(got) != m.want {
+			t.Errorf("module in %s is %q, want %q", m.dir, strings.TrimSpace(got), m.want)
+		}
 	}
 }
 
