@@ -16,17 +16,21 @@ help:
 run:
 	LOG_FORMAT=$${LOG_FORMAT:-text} go run ./cmd/api
 
-## test: vet, then every test with the race detector (needs Redis at 127.0.0.1:6379 for the Redis tests)
+## test: vet, then every test with the race detector, in the service module and then in e2e/ (needs Redis at 127.0.0.1:6379 for the Redis tests)
 .PHONY: test
+# The e2e tests build the service themselves, with -race like the tests.
 test:
 	go vet ./...
 	go test -race -count=1 ./...
+	go -C e2e vet ./...
+	go -C e2e test -race -count=1 ./...
 
-## lint: gofmt, golangci-lint and govulncheck, pinned in tools/go.mod
+## lint: gofmt, golangci-lint (both modules) and govulncheck, pinned in tools/go.mod
 .PHONY: lint
 lint:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
 	go tool -modfile=tools/go.mod golangci-lint run ./...
+	go -C e2e tool -modfile=../tools/go.mod golangci-lint run ./...
 	./scripts/vulncheck.sh
 
 ## bench: Go benchmarks (file transfers with 1 GiB files, chat with 1,000 clients), then load runs against the running server
@@ -41,7 +45,7 @@ bench:
 ## soak: build, then run the service under mixed load and faults and check that nothing is lost (SOAK_DURATION per scenario, default 60s)
 .PHONY: soak
 soak: build
-	go run ./cmd/soak -api bin/api -duration $${SOAK_DURATION:-60s}
+	go -C e2e run ./cmd/soak -api ../bin/api -duration $${SOAK_DURATION:-60s}
 
 ## build: build bin/api
 .PHONY: build

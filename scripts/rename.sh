@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Renames the module for a new service: scripts/rename.sh github.com/you/orders
-# Rewrites the module path in the go.mod files (the service's and tools/)
-# and every import of it.
+# Rewrites the module path in the three go.mod files (the service, e2e/ and
+# tools/) and every import of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 new=${1:?usage: scripts/rename.sh NEW_MODULE_PATH}
