@@ -13,7 +13,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 
 go build -o "$tmp/api" ./cmd/api
-go build -o "$tmp/loadgen" ./cmd/loadgen
+go -C e2e build -o "$tmp/loadgen" ./cmd/loadgen
 
 # With two or more cores, the servers get one core and the load generator
 # another, so the figures compare server CPU cost rather than scheduling luck.

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Renames the module for a new service: scripts/rename.sh github.com/you/orders
-# Rewrites go.mod and every import of the template's module path.
+# Rewrites the module path in the three go.mod files (the service, e2e/ and
+# tools/) and every import of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 new=${1:?usage: scripts/rename.sh NEW_MODULE_PATH}
 old=$(go list -m)
 case "$new" in *[!A-Za-z0-9._~/-]*|"") echo "rename: $new is not a module path" >&2; exit 2;; esac
-go mod edit -module "$new"
-git ls-files -co --exclude-standard -- '*.go' Makefile Dockerfile '*.yml' '*.yaml' '*.md' 2>/dev/null \
+git ls-files -co --exclude-standard -- '*.go' '*go.mod' Makefile Dockerfile '*.yml' '*.yaml' '*.md' 2>/dev/null \
   | xargs -r grep -l --fixed-strings "$old" \
   | xargs -r sed -i "s#${old//./\\.}#$new#g"
 gofmt -l . | xargs -r gofmt -w # Import groups sort by path, so a new path may move lines.

@@ -1,9 +1,9 @@
-package main
+package service
 
 import (
 	"context"
-	"flag"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -12,13 +12,33 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 )
 
+// settingNames returns the variables the service reads, as .env.example
+// lists them (one NAME=default line each). TestSettingsDocumented in cmd/api
+// keeps that file in step with the settings; the binary's -h would not do,
+// since it leaves out the settings read from the environment only.
+func settingNames(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile(repoRoot + "/.env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, m := range regexp.MustCompile(`(?m)^([A-Z][A-Z0-9_]*)=`).FindAllStringSubmatch(string(b), -1) {
+		names = append(names, m[1])
+	}
+	if !slices.Contains(names, "HTTP_ADDR") {
+		t.Fatalf(".env.example has no HTTP_ADDR= line among %v; has its format changed?", names)
+	}
+	return names
+}
+
 // TestComposeFile loads docker-compose.yml with the Compose spec's own
 // parser and checks that it runs what the README promises, and that every
 // variable it sets is one the service reads: a typo there would otherwise
 // be ignored in silence.
 func TestComposeFile(t *testing.T) {
-	opts, err := cli.NewProjectOptions([]string{"../../docker-compose.yml"},
-		cli.WithWorkingDirectory("../.."), cli.WithName("echotemplate"))
+	opts, err := cli.NewProjectOptions([]string{repoRoot + "/docker-compose.yml"},
+		cli.WithWorkingDirectory(repoRoot), cli.WithName("echotemplate"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,9 +47,7 @@ func TestComposeFile(t *testing.T) {
 		t.Fatalf("docker-compose.yml does not load: %v", err)
 	}
 
-	l := &loader{fs: flag.NewFlagSet("api", flag.ContinueOnError), getenv: env()}
-	var c config
-	c.register(l)
+	names := settingNames(t)
 
 	for _, name := range []string{"api1", "api2", "proxy", "redis", "mailpit"} {
 		if _, err := project.GetService(name); err != nil {
@@ -42,7 +60,7 @@ func TestComposeFile(t *testing.T) {
 			continue
 		}
 		for key := range svc.Environment {
-			if !slices.Contains(l.names, key) {
+			if !slices.Contains(names, key) {
 				t.Errorf("%s sets %s, which the service does not read", name, key)
 			}
 		}
@@ -86,13 +104,11 @@ func mountsVolume(svc types.ServiceConfig, name string) bool {
 // only settings the service reads. (hadolint, the usual linter, is not
 // packaged for Debian; this covers the rules that matter here.)
 func TestDockerfile(t *testing.T) {
-	b, err := os.ReadFile("../../Dockerfile")
+	b, err := os.ReadFile(repoRoot + "/Dockerfile")
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := &loader{fs: flag.NewFlagSet("api", flag.ContinueOnError), getenv: env()}
-	var c config
-	c.register(l)
+	names := settingNames(t)
 
 	var stages, runtime []string // instructions of all stages, and of the last
 	for _, line := range strings.Split(strings.ReplaceAll(string(b), "\\\n", " "), "\n") {
@@ -133,7 +149,7 @@ func TestDockerfile(t *testing.T) {
 		}
 		for _, kv := range strings.Fields(strings.TrimPrefix(line, "ENV ")) {
 			key, _, _ := strings.Cut(kv, "=")
-			if !slices.Contains(l.names, key) {
+			if !slices.Contains(names, key) {
 				t.Errorf("Dockerfile sets %s, which the service does not read", key)
 			}
 		}

@@ -5,8 +5,8 @@
 // way back through Redis), then closes the connection, printing what the
 // server still sends until it answers.
 //
-//	echo hello | go run ./cmd/wsclient ws://localhost:8080/ws
-//	go run ./cmd/wsclient 'ws://localhost:8080/chat?name=Ann'
+//	echo hello | go -C e2e run ./cmd/wsclient ws://localhost:8080/ws
+//	go -C e2e run ./cmd/wsclient 'ws://localhost:8080/chat?name=Ann'
 package main
 
 import (

@@ -15,7 +15,7 @@
 // in-process. It sends traffic to 127.0.0.1 only, and is bounded in time
 // (-duration per scenario) and in requests (-max-requests).
 //
-//	make build && go run ./cmd/soak -api bin/api -duration 60s
+//	make build && go -C e2e run ./cmd/soak -api ../bin/api -duration 60s
 package main
 
 import (
@@ -87,7 +87,7 @@ func parseOptions(args []string, usage io.Writer) (options, error) {
 	)
 	fs := flag.NewFlagSet("soak", flag.ContinueOnError)
 	fs.SetOutput(usage)
-	fs.StringVar(&o.apiBinary, "api", "bin/api", "the service binary to run (make build)")
+	fs.StringVar(&o.apiBinary, "api", "../bin/api", "the service binary to run (make build; the default is bin/api, seen from e2e/)")
 	fs.StringVar(&o.redisServer, "redis-server", "redis-server", "the redis-server binary the redis scenario starts")
 	fs.DurationVar(&o.duration, "duration", time.Minute, "how long the load runs, per scenario")
 	fs.StringVar(&scenarios, "scenarios", "embedded,redis", "scenarios to run, comma-separated: embedded, redis")

@@ -1,4 +1,4 @@
-package main
+package service
 
 import (
 	"bytes"
@@ -28,7 +28,7 @@ const chromiumPath = "/usr/bin/chromium"
 const browserTimeout = 20 * time.Second
 
 // TestBrowser drives the page at / in headless Chromium against the whole
-// service, started by run: two visitors chat, markup in a message stays
+// built service: two visitors chat, markup in a message stays
 // text, the forms show answers and problems, an upload yields a download
 // link, and neither the page nor /docs/ logs an error or a CSP violation.
 func TestBrowser(t *testing.T) {

@@ -1,6 +1,6 @@
-// Package scripts holds the repository's shell scripts; its test checks the
-// one a new service runs first.
-package scripts
+// Package rename tests scripts/rename.sh, the script a new service runs
+// first.
+package rename
 
 import (
 	"os"
@@ -11,13 +11,13 @@ import (
 )
 
 // TestRenameLeavesABuildableTree copies the tracked tree, renames the
-// module as a new user would, and checks the result builds and vets with
-// no trace of the old path.
+// modules as a new user would, and checks that the service and e2e modules
+// build and vet with no trace of the old path.
 func TestRenameLeavesABuildableTree(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a copy of the whole tree; skipped with -short")
 	}
-	root, err := filepath.Abs("..")
+	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,13 +37,21 @@ func TestRenameLeavesABuildableTree(t *testing.T) {
 	run(t, dir, "bash", "scripts/rename.sh", newPath)
 	run(t, dir, "go", "build", "./...")
 	run(t, dir, "go", "vet", "./...")
+	run(t, dir, "go", "-C", "e2e", "build", "./...")
+	run(t, dir, "go", "-C", "e2e", "vet", "./...")
 
-	out := run(t, dir, "git", "grep", "-l", "--untracked", "example.com/echotemplate", "--", "*.go", "go.mod")
+	out := run(t, dir, "git", "grep", "-l", "--untracked", "example.com/echotemplate", "--", "*.go", "*go.mod")
 	if strings.TrimSpace(out) != "" {
 		t.Errorf("the old module path is still in:\n%s", out)
 	}
-	if got := run(t, dir, "go", "list", "-m"); strings.TrimSpace(got) != newPath {
-		t.Errorf("module is %q, want %q", got, newPath)
+	for _, m := range []struct{ dir, want string }{
+		{".", newPath},
+		{"e2e", newPath + "/e2e"},
+		{"tools", newPath + "/tools"},
+	} {
+		if got := run(t, dir, "go", "-C", m.dir, "list", "-m"); strings.TrimSpace(got) != m.want {
+			t.Errorf("module in %s is %q, want %q", m.dir, strings.TrimSpace(got), m.want)
+		}
 	}
 }
 
