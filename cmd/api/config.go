@@ -16,13 +16,13 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"example.com/echotemplate/internal/files"
+	"example.com/echotemplate/internal/files" // feature:files
 	"example.com/echotemplate/internal/handlers"
 	"example.com/echotemplate/internal/logging"
-	"example.com/echotemplate/internal/mailer"
+	"example.com/echotemplate/internal/mailer" // feature:tasks
 	"example.com/echotemplate/internal/settings"
-	"example.com/echotemplate/internal/tasks"
-	"example.com/echotemplate/internal/ws"
+	"example.com/echotemplate/internal/tasks" // feature:tasks
+	"example.com/echotemplate/internal/ws"    // feature:websockets
 )
 
 // config is every setting of the service, filled by loadConfig from the
@@ -38,27 +38,35 @@ type config struct {
 	IdleTimeout, ShutdownTimeout, ShutdownDelay  time.Duration
 	MaxHeaderBytes                               int
 	LogLevel                                     slog.Level
-	LogFormat, StorageDir, StaticDir, MailFrom   string
-	UploadAllowedTypes                           []string
+	LogFormat, StaticDir                         string
 	StaticMaxAge                                 time.Duration
-	WSRedisChannel                               string // the Redis channel the chat's instances share
 	// CookieKeyRandom says Server.CookieHashKey was made at start for want
 	// of COOKIE_HASH_KEY (development only).
 	CookieKeyRandom bool
-
 	// Server is the HTTP layer's share: CORS, proxies, redirects, cookies,
 	// body and upload limits, transfer paces.
 	Server handlers.Config
-	// WebSockets holds the hub's limits and AllowedOrigins; run adds the
-	// UpgradeError hook. Tasks sets Workers, QueueSize, MaxAttempts and
-	// Timeout. Fields no setting names keep their package's default.
-	WebSockets ws.Config
-	Tasks      tasks.Config
 	// Redis (REDIS_URL) selects the durable task queue and carries the chat
-	// between instances; nil keeps both within this process. SMTP selects a
-	// real mailer; nil writes emails to the log.
+	// between instances; nil keeps both within this process.
 	Redis *redis.Options
-	SMTP  *mailer.SMTPConfig
+
+	// feature:files begin
+	StorageDir         string
+	UploadAllowedTypes []string
+	// feature:files end
+	// feature:websockets begin
+	// WebSockets holds the hub's limits and AllowedOrigins; run adds the
+	// UpgradeError hook. Fields no setting names keep their default.
+	WebSockets     ws.Config
+	WSRedisChannel string // the Redis channel the chat's instances share
+	// feature:websockets end
+	// feature:tasks begin
+	// Tasks sets Workers, QueueSize, MaxAttempts and Timeout. SMTP selects
+	// a real mailer; nil writes emails to the log.
+	Tasks    tasks.Config
+	MailFrom string
+	SMTP     *mailer.SMTPConfig
+	// feature:tasks end
 }
 
 // settings is the one list of the service's settings. Flags, environment
@@ -91,6 +99,7 @@ func (c *config) settings() []settings.Setting {
 		{Name: "COOKIE_SECURE", Default: "false", Help: "mark cookies Secure on plain HTTP too (behind a TLS proxy)", Set: settings.Bool(&srv.CookieSecure)},
 		{Name: "COOKIE_HASH_KEY", Help: "base64 of 32 or more random bytes that sign the session cookie, required in production (empty in development: a random key per start); make one with openssl rand -base64 32", Set: c.setHashKey, Secret: true},
 		{Name: "COOKIE_BLOCK_KEY", Help: "base64 of 16, 24 or 32 random bytes that also encrypt the session cookie (empty: not encrypted)", Set: c.setBlockKey, Secret: true},
+		// feature:files begin
 		{Name: "STORAGE_DIR", Default: "./data/uploads", Help: "directory uploads are kept in; created at start, checked by /readyz; instances may share it", Set: settings.NonEmpty(&c.StorageDir)},
 		{Name: "MAX_UPLOAD_BYTES", Default: "100MiB", Help: "largest POST /upload body, multipart framing included; larger gets 413", Set: settings.Size(&srv.Upload.MaxBytes, 1, 1<<40)},
 		{Name: "UPLOAD_MAX_PARTS", Default: "16", Help: "most parts (files and plain fields) in one upload", Set: settings.Int(&srv.Upload.MaxParts, 1, 1000)},
@@ -100,22 +109,29 @@ func (c *config) settings() []settings.Setting {
 		{Name: "DOWNLOAD_MIN_BYTES_PER_SEC", Default: "32KiB", Help: "slowest a download may be read over TRANSFER_RATE_WINDOW; slower is cut off", Set: settings.Size(&srv.DownloadPace.MinBytesPerSec, 1, 1<<40)},
 		{Name: "DOWNLOAD_TIMEOUT", Default: "1h", Help: "longest a download may take, however fast it moves", Set: settings.Duration(&srv.DownloadPace.Timeout, time.Millisecond)},
 		{Name: "TRANSFER_RATE_WINDOW", Default: "15s", Help: "how long an upload or download may stay below its minimum rate (a stalled one: send or read nothing) before it is cut off", Set: settings.Duration(&srv.UploadPace.Window, time.Millisecond)},
+		// feature:files end
 		{Name: "STATIC_DIR", Help: "serve the page and /static/ from this directory, re-read on every request, for editing them live (empty: the files built in)", Set: settings.String(&c.StaticDir)},
 		{Name: "STATIC_MAX_AGE", Default: "1h", Help: "how long browsers may reuse /static/ assets without asking; HTML is always revalidated", Set: settings.Duration(&c.StaticMaxAge, time.Second)},
+		// feature:websockets begin
 		{Name: "WS_MAX_MESSAGE_BYTES", Default: "4KiB", Help: "largest WebSocket message a client may send; larger closes it with 1009", Set: settings.Size(&c.WebSockets.MaxMessageBytes, 1, 1<<20)},
 		{Name: "WS_MAX_CONNECTIONS", Default: "10000", Help: "most open WebSockets, echo and chat together; more get 503", Set: settings.Int(&c.WebSockets.MaxConnections, 1, 1_000_000)},
 		{Name: "WS_MESSAGE_RATE", Default: "10", Help: "messages per second a WebSocket client may send on average; faster closes it with 1008", Set: settings.Float(&c.WebSockets.MessageRate, 0.01, 10_000)},
 		{Name: "WS_MESSAGE_BURST", Default: "20", Help: "messages a WebSocket client may send at once above WS_MESSAGE_RATE", Set: settings.Int(&c.WebSockets.MessageBurst, 1, 10_000)},
 		{Name: "WS_WRITE_TIMEOUT", Default: "10s", Help: "time a WebSocket client has to take each message (and the handshake) before it is dropped", Set: settings.Duration(&c.WebSockets.WriteWait, time.Millisecond)},
 		{Name: "WS_REDIS_CHANNEL", Default: "chat", Help: "Redis channel the chat's instances share, with REDIS_URL set", Set: settings.NonEmpty(&c.WSRedisChannel)},
+		// feature:websockets end
+		// feature:tasks begin
 		{Name: "TASK_WORKERS", Default: "4", Help: "background jobs (emails) that run at once", Set: settings.Int(&c.Tasks.Workers, 1, 1000)},
 		// The in-process queue allocates its whole capacity at start.
 		{Name: "TASK_QUEUE_SIZE", Default: "1000", Help: "jobs that may wait in memory; one more gets 503 (in-process queue only)", Set: settings.Int(&c.Tasks.QueueSize, 1, 1_000_000)},
 		{Name: "TASK_MAX_ATTEMPTS", Default: "5", Help: "attempts per job before it is given up", Set: settings.Int(&c.Tasks.MaxAttempts, 1, 100)},
 		{Name: "TASK_TIMEOUT", Default: "30s", Help: "time one attempt of a job may take", Set: settings.Duration(&c.Tasks.Timeout, time.Millisecond)},
+		// feature:tasks end
 		{Name: "REDIS_URL", Help: "redis://[:password@]host:6379/0, rediss:// for TLS: keep jobs in Redis and carry the chat between instances (empty: both stay in this process)", Set: settings.Optional(c.setRedis), Secret: true},
+		// feature:tasks begin
 		{Name: "MAIL_FROM", Default: "noreply@localhost", Help: "sender of the emails, such as Example <noreply@example.com>; its domain also ends each Message-ID", Set: c.setMailFrom},
 		{Name: "SMTP_URL", Help: "smtp://user:pass@host:587 (STARTTLS when offered) or smtps://host:465 (implicit TLS); for Mailpit smtp://localhost:1025 (empty: emails go to the log)", Set: settings.Optional(c.setSMTP), Secret: true},
+		// feature:tasks end
 	}
 }
 
@@ -139,6 +155,7 @@ func loadConfig(args []string, getenv func(string) string, usage io.Writer) (con
 		// The page this service serves calls it from these.
 		c.Server.AllowOrigins = []string{"http://localhost:" + port, "http://127.0.0.1:" + port}
 	}
+	// feature:websockets begin
 	// A WebSocket handshake carries the visitor's cookies, unlike the
 	// requests "*" opens CORS to, so "*" allows no other site a WebSocket
 	// (the service's own host always may).
@@ -147,13 +164,16 @@ func loadConfig(args []string, getenv func(string) string, usage io.Writer) (con
 			c.WebSockets.AllowedOrigins = append(c.WebSockets.AllowedOrigins, o)
 		}
 	}
+	// feature:websockets end
 	if u, _ := url.Parse(c.Server.RedirectURL); len(c.Server.RedirectAllowedHosts) == 0 {
 		c.Server.RedirectAllowedHosts = []string{u.Hostname()}
 	}
 	c.Server.HeaderLimit = c.MaxHeaderBytes
 	c.Server.MetricsOnOwnListener = c.MetricsAddr != ""
+	// feature:files begin
 	c.Server.UploadAllowedTypes = c.UploadAllowedTypes
 	c.Server.DownloadPace.Window = c.Server.UploadPace.Window
+	// feature:files end
 	return c, nil
 }
 
@@ -213,11 +233,14 @@ func (c *config) setBlockKey(s string) error {
 	return nil
 }
 
+// feature:files begin
 func (c *config) setAllowedTypes(s string) (err error) {
 	types := slices.DeleteFunc(strings.Split(s, ","), func(t string) bool { return strings.TrimSpace(t) == "" })
 	c.UploadAllowedTypes, err = files.ParseAllowedTypes(types)
 	return err
 }
+
+// feature:files end
 
 // setRedis reads a URL such as redis://:password@host:6379/0. Its errors
 // never repeat the URL, which may hold a password.
@@ -230,6 +253,7 @@ func (c *config) setRedis(s string) (err error) {
 	return err
 }
 
+// feature:tasks begin
 func (c *config) setMailFrom(s string) (err error) {
 	c.MailFrom = s
 	_, err = mailer.ParseSender(s)
@@ -246,3 +270,5 @@ func (c *config) setSMTP(s string) error {
 	c.SMTP = &sc
 	return nil
 }
+
+// feature:tasks end

@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"example.com/echotemplate/internal/files"
+	"example.com/echotemplate/internal/files" // feature:files
 	"example.com/echotemplate/internal/handlers"
 	"example.com/echotemplate/internal/settings"
-	"example.com/echotemplate/internal/tasks"
-	"example.com/echotemplate/internal/ws"
+	"example.com/echotemplate/internal/tasks" // feature:tasks
+	"example.com/echotemplate/internal/ws"    // feature:websockets
 )
 
 // env returns a getenv over the given pairs.
@@ -45,14 +45,19 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if len(c.Server.CookieHashKey) != 32 || !c.CookieKeyRandom || c.Server.CookieBlockKey != nil || len(c.Server.TrustedProxies) != 0 {
 		t.Errorf("want a random 32-byte cookie key and no trusted proxies")
 	}
+	if c.StaticDir != "" || c.StaticMaxAge != time.Hour {
+		t.Errorf("static defaults = %q, %v", c.StaticDir, c.StaticMaxAge)
+	}
+	// feature:files begin
 	pace := handlers.Pace{MinBytesPerSec: 32 << 10, Window: 15 * time.Second, Timeout: time.Hour}
 	if c.StorageDir != "./data/uploads" || c.Server.Upload != (files.Limits{MaxBytes: 100 << 20, MaxParts: 16}) ||
-		c.UploadAllowedTypes != nil || c.StaticDir != "" || c.StaticMaxAge != time.Hour ||
-		c.Server.UploadPace != pace || c.Server.DownloadPace != pace {
+		c.UploadAllowedTypes != nil || c.Server.UploadPace != pace || c.Server.DownloadPace != pace {
 		t.Errorf("file defaults = %+v", c)
 	}
+	// feature:files end
 }
 
+// feature:files begin
 func TestLoadConfigFiles(t *testing.T) {
 	c, err := loadConfig(nil, env("STORAGE_DIR", "/srv/uploads", "MAX_UPLOAD_BYTES", "1GiB", "UPLOAD_MAX_PARTS", "4",
 		"UPLOAD_ALLOWED_TYPES", "image/png, image/*", "UPLOAD_MIN_BYTES_PER_SEC", "1MiB", "TRANSFER_RATE_WINDOW", "5s"), io.Discard)
@@ -69,6 +74,9 @@ func TestLoadConfigFiles(t *testing.T) {
 	}
 }
 
+// feature:files end
+
+// feature:websockets begin
 func TestLoadConfigWebSockets(t *testing.T) {
 	tests := []struct {
 		name        string
@@ -114,6 +122,8 @@ func TestLoadConfigWebSockets(t *testing.T) {
 	}
 }
 
+// feature:websockets end
+
 func TestLoadConfigSources(t *testing.T) {
 	c, err := loadConfig(
 		[]string{"-http-addr", "127.0.0.1:9000", "-max-header-bytes", "8KiB"},
@@ -151,7 +161,7 @@ func TestLoadConfigRejects(t *testing.T) {
 		{"Size", nil, []string{"BODY_LIMIT", "lots"}, "BODY_LIMIT"},
 		{"HeaderTooSmall", nil, []string{"MAX_HEADER_BYTES", "512"}, "MAX_HEADER_BYTES"},
 		{"MetricsAddr", nil, []string{"METRICS_ADDR", "9090"}, "METRICS_ADDR"},
-		{"StorageEmpty", []string{"-storage-dir", ""}, nil, "storage-dir"},
+		{"StorageEmpty", []string{"-storage-dir", ""}, nil, "storage-dir"}, // feature:files
 		{"SecretIsNoFlag", []string{"-cookie-hash-key", "c2VjcmV0"}, nil, "cookie-hash-key"},
 		{"Level", nil, []string{"LOG_LEVEL", "loud"}, "LOG_LEVEL"},
 		{"Format", nil, []string{"LOG_FORMAT", "xml"}, "LOG_FORMAT"},
@@ -166,33 +176,33 @@ func TestLoadConfigRejects(t *testing.T) {
 		{"ShortKey", nil, []string{"COOKIE_HASH_KEY", "c2hvcnQ="}, "COOKIE_HASH_KEY"},
 		{"BlockKey", nil, []string{"COOKIE_HASH_KEY", strings.Repeat("QUFB", 11), "COOKIE_BLOCK_KEY", "QUFB"}, "COOKIE_BLOCK_KEY"},
 		{"Env", nil, []string{"APP_ENV", "staging"}, "APP_ENV"},
-		{"UploadZero", nil, []string{"MAX_UPLOAD_BYTES", "0"}, "MAX_UPLOAD_BYTES"},
-		{"Parts", nil, []string{"UPLOAD_MAX_PARTS", "many"}, "UPLOAD_MAX_PARTS"},
-		{"PartsZero", nil, []string{"UPLOAD_MAX_PARTS", "0"}, "UPLOAD_MAX_PARTS"},
-		{"AllowedType", nil, []string{"UPLOAD_ALLOWED_TYPES", "png"}, "UPLOAD_ALLOWED_TYPES"},
-		{"AllowedTypeAnything", nil, []string{"UPLOAD_ALLOWED_TYPES", "*/*"}, "UPLOAD_ALLOWED_TYPES"},
-		{"MinRate", nil, []string{"DOWNLOAD_MIN_BYTES_PER_SEC", "0"}, "DOWNLOAD_MIN_BYTES_PER_SEC"},
-		{"Window", nil, []string{"TRANSFER_RATE_WINDOW", "0s"}, "TRANSFER_RATE_WINDOW"},
-		{"UploadTimeout", nil, []string{"UPLOAD_TIMEOUT", "-1m"}, "UPLOAD_TIMEOUT"},
+		{"UploadZero", nil, []string{"MAX_UPLOAD_BYTES", "0"}, "MAX_UPLOAD_BYTES"},                    // feature:files
+		{"Parts", nil, []string{"UPLOAD_MAX_PARTS", "many"}, "UPLOAD_MAX_PARTS"},                      // feature:files
+		{"PartsZero", nil, []string{"UPLOAD_MAX_PARTS", "0"}, "UPLOAD_MAX_PARTS"},                     // feature:files
+		{"AllowedType", nil, []string{"UPLOAD_ALLOWED_TYPES", "png"}, "UPLOAD_ALLOWED_TYPES"},         // feature:files
+		{"AllowedTypeAnything", nil, []string{"UPLOAD_ALLOWED_TYPES", "*/*"}, "UPLOAD_ALLOWED_TYPES"}, // feature:files
+		{"MinRate", nil, []string{"DOWNLOAD_MIN_BYTES_PER_SEC", "0"}, "DOWNLOAD_MIN_BYTES_PER_SEC"},   // feature:files
+		{"Window", nil, []string{"TRANSFER_RATE_WINDOW", "0s"}, "TRANSFER_RATE_WINDOW"},               // feature:files
+		{"UploadTimeout", nil, []string{"UPLOAD_TIMEOUT", "-1m"}, "UPLOAD_TIMEOUT"},                   // feature:files
 		{"MaxAge", nil, []string{"STATIC_MAX_AGE", "forever"}, "STATIC_MAX_AGE"},
-		{"WSMessageBytes", nil, []string{"WS_MAX_MESSAGE_BYTES", "0"}, "WS_MAX_MESSAGE_BYTES"},
-		{"WSMessageBytesHuge", nil, []string{"WS_MAX_MESSAGE_BYTES", "2MiB"}, "WS_MAX_MESSAGE_BYTES"},
-		{"WSConnections", nil, []string{"WS_MAX_CONNECTIONS", "-1"}, "WS_MAX_CONNECTIONS"},
-		{"WSRate", nil, []string{"WS_MESSAGE_RATE", "fast"}, "WS_MESSAGE_RATE"},
-		{"WSRateZero", nil, []string{"WS_MESSAGE_RATE", "0"}, "WS_MESSAGE_RATE"},
-		{"WSRateNaN", nil, []string{"WS_MESSAGE_RATE", "NaN"}, "WS_MESSAGE_RATE"},
-		{"WSBurst", nil, []string{"WS_MESSAGE_BURST", "0"}, "WS_MESSAGE_BURST"},
-		{"WSWriteTimeout", nil, []string{"WS_WRITE_TIMEOUT", "0s"}, "WS_WRITE_TIMEOUT"},
-		{"WSRedisChannel", nil, []string{"WS_REDIS_CHANNEL", " "}, "WS_REDIS_CHANNEL"},
-		{"NoWorkers", nil, []string{"TASK_WORKERS", "0"}, "TASK_WORKERS"},
-		{"WorkersNotANumber", nil, []string{"TASK_WORKERS", "four"}, "TASK_WORKERS"},
-		{"HugeQueue", nil, []string{"TASK_QUEUE_SIZE", "1000000000"}, "TASK_QUEUE_SIZE"},
-		{"NoAttempts", nil, []string{"TASK_MAX_ATTEMPTS", "0"}, "TASK_MAX_ATTEMPTS"},
-		{"TaskTimeout", nil, []string{"TASK_TIMEOUT", "0s"}, "TASK_TIMEOUT"},
+		{"WSMessageBytes", nil, []string{"WS_MAX_MESSAGE_BYTES", "0"}, "WS_MAX_MESSAGE_BYTES"},        // feature:websockets
+		{"WSMessageBytesHuge", nil, []string{"WS_MAX_MESSAGE_BYTES", "2MiB"}, "WS_MAX_MESSAGE_BYTES"}, // feature:websockets
+		{"WSConnections", nil, []string{"WS_MAX_CONNECTIONS", "-1"}, "WS_MAX_CONNECTIONS"},            // feature:websockets
+		{"WSRate", nil, []string{"WS_MESSAGE_RATE", "fast"}, "WS_MESSAGE_RATE"},                       // feature:websockets
+		{"WSRateZero", nil, []string{"WS_MESSAGE_RATE", "0"}, "WS_MESSAGE_RATE"},                      // feature:websockets
+		{"WSRateNaN", nil, []string{"WS_MESSAGE_RATE", "NaN"}, "WS_MESSAGE_RATE"},                     // feature:websockets
+		{"WSBurst", nil, []string{"WS_MESSAGE_BURST", "0"}, "WS_MESSAGE_BURST"},                       // feature:websockets
+		{"WSWriteTimeout", nil, []string{"WS_WRITE_TIMEOUT", "0s"}, "WS_WRITE_TIMEOUT"},               // feature:websockets
+		{"WSRedisChannel", nil, []string{"WS_REDIS_CHANNEL", " "}, "WS_REDIS_CHANNEL"},                // feature:websockets
+		{"NoWorkers", nil, []string{"TASK_WORKERS", "0"}, "TASK_WORKERS"},                             // feature:tasks
+		{"WorkersNotANumber", nil, []string{"TASK_WORKERS", "four"}, "TASK_WORKERS"},                  // feature:tasks
+		{"HugeQueue", nil, []string{"TASK_QUEUE_SIZE", "1000000000"}, "TASK_QUEUE_SIZE"},              // feature:tasks
+		{"NoAttempts", nil, []string{"TASK_MAX_ATTEMPTS", "0"}, "TASK_MAX_ATTEMPTS"},                  // feature:tasks
+		{"TaskTimeout", nil, []string{"TASK_TIMEOUT", "0s"}, "TASK_TIMEOUT"},                          // feature:tasks
 		{"RedisScheme", nil, []string{"REDIS_URL", "http://localhost:6379"}, "REDIS_URL"},
-		{"SMTPScheme", nil, []string{"SMTP_URL", "imap://localhost"}, "SMTP_URL"},
-		{"MailFrom", nil, []string{"MAIL_FROM", "no reply"}, "MAIL_FROM"},
-		{"MailFromHeaderInjection", nil, []string{"MAIL_FROM", "a@example.com\r\nBcc: b@example.com"}, "MAIL_FROM"},
+		{"SMTPScheme", nil, []string{"SMTP_URL", "imap://localhost"}, "SMTP_URL"},                                   // feature:tasks
+		{"MailFrom", nil, []string{"MAIL_FROM", "no reply"}, "MAIL_FROM"},                                           // feature:tasks
+		{"MailFromHeaderInjection", nil, []string{"MAIL_FROM", "a@example.com\r\nBcc: b@example.com"}, "MAIL_FROM"}, // feature:tasks
 		{"Flag", []string{"-shutdown-timeout", "never"}, nil, "shutdown-timeout"},
 		{"Argument", []string{"extra"}, nil, "extra"},
 	}
@@ -206,6 +216,7 @@ func TestLoadConfigRejects(t *testing.T) {
 	}
 }
 
+// feature:tasks begin
 func TestLoadConfigTasks(t *testing.T) {
 	t.Run("Defaults", func(t *testing.T) {
 		c, err := loadConfig(nil, env(), io.Discard)
@@ -242,6 +253,8 @@ func TestLoadConfigTasks(t *testing.T) {
 	})
 }
 
+// feature:tasks end
+
 // TestLoadConfigKeepsPasswordsOut: errors about REDIS_URL and SMTP_URL name
 // the variable and never print the password they hold.
 func TestLoadConfigKeepsPasswordsOut(t *testing.T) {
@@ -249,8 +262,8 @@ func TestLoadConfigKeepsPasswordsOut(t *testing.T) {
 		{"RedisUnparsable", "REDIS_URL", "redis://user:s3cret@[::1"},
 		{"RedisDB", "REDIS_URL", "redis://user:s3cret@localhost:6379/zero"},
 		{"RedisOption", "REDIS_URL", "redis://user:s3cret@localhost:6379/0?pool_size=many"},
-		{"SMTPUnparsable", "SMTP_URL", "smtp://user:s3cret@[::1"},
-		{"SMTPPort", "SMTP_URL", "smtp://user:s3cret@localhost:99999"},
+		{"SMTPUnparsable", "SMTP_URL", "smtp://user:s3cret@[::1"},      // feature:tasks
+		{"SMTPPort", "SMTP_URL", "smtp://user:s3cret@localhost:99999"}, // feature:tasks
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -358,19 +371,4 @@ func comment(text string) string {
 		line.WriteString(" " + w)
 	}
 	return b.String() + "#" + line.String() + "\n"
-}
-
-// loader and register let deploy_test.go list the variables the service
-// reads until it moves out of this package; new code reads
-// config.settings.
-type loader struct {
-	fs     *flag.FlagSet
-	getenv func(string) string
-	names  []string
-}
-
-func (c *config) register(l *loader) {
-	for _, s := range c.settings() {
-		l.names = append(l.names, s.Name)
-	}
 }

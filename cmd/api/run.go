@@ -11,18 +11,15 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
-	"example.com/echotemplate/internal/files"
+	"example.com/echotemplate/internal/files" // feature:files
 	"example.com/echotemplate/internal/handlers"
 	"example.com/echotemplate/internal/logging"
 	"example.com/echotemplate/internal/metrics"
 	"example.com/echotemplate/internal/static"
-	"example.com/echotemplate/internal/ws"
-	"example.com/echotemplate/internal/ws/redisbroker"
 	"example.com/echotemplate/web"
 )
 
@@ -79,54 +76,68 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		defer metricsLn.Close()
 	}
 
-	store, err := files.NewStore(cfg.StorageDir, files.Options{AllowedTypes: cfg.UploadAllowedTypes})
-	if err != nil {
-		return fmt.Errorf("open storage (STORAGE_DIR=%s): %w", cfg.StorageDir, err)
-	}
 	page, closePage, err := pageFiles(cfg.StaticDir, cfg.StaticMaxAge)
 	if err != nil {
 		return err
 	}
 	defer closePage()
+	m := metrics.New()
+	deps := handlers.Deps{Log: log, Static: page, Metrics: m}
+	var checks []handlers.Check
 
+	// Each feature is one block (make remove-feature deletes it). Whatever
+	// a block starts, it adds to stops, which run calls in reverse order at
+	// shutdown, as defers are: the WebSockets (which http.Server.Shutdown
+	// leaves open) close with 1001, then the task queue drains, then Redis,
+	// which both use, closes.
+	var stops []func(context.Context) error
+	stopWork := func(ctx context.Context) error {
+		var errs []error
+		for _, stop := range slices.Backward(stops) {
+			errs = append(errs, stop(ctx))
+		}
+		return errors.Join(errs...)
+	}
 	rdb, err := openRedis(ctx, cfg.Redis, log)
 	if err != nil {
 		return err
 	}
-	queue, err := startTasks(cfg, rdb, log)
-	if err != nil {
-		return errors.Join(fmt.Errorf("background tasks: %w", err), closeRedis(rdb))
-	}
-	hub, err := startChat(cfg, rdb, log)
-	if err != nil {
-		return errors.Join(err, drainTasks(ctx, queue), closeRedis(rdb))
-	}
-	// stopWork stops, in order, what runs beside HTTP: the WebSockets, which
-	// http.Server.Shutdown leaves open, with 1001; the task queue, which
-	// holds every job the drained requests committed; then Redis, which
-	// both use. errors.Join calls them in that order.
-	stopWork := func(ctx context.Context) error {
-		return errors.Join(closeWebSockets(ctx, hub), drainTasks(ctx, queue), closeRedis(rdb))
-	}
-
-	checks := []handlers.Check{
-		{Name: "storage", Func: store.Check},
-		// Failing while the chat cannot reach the other instances (see README).
-		{Name: "chat", Func: func(context.Context) error { return hub.Ready() }},
-	}
+	stops = append(stops, func(context.Context) error { return closeRedis(rdb) })
 	if rdb != nil {
 		checks = append(checks, handlers.Check{Name: "redis", Func: func(ctx context.Context) error {
 			return rdb.Ping(ctx).Err()
 		}})
 	}
-	health := handlers.NewHealth(checks...)
-	m := metrics.New()
-	taskMetrics(ctx, m, queue, log)
-	chatMetrics(m, hub)
+	// feature:files begin
+	store, err := files.NewStore(cfg.StorageDir, files.Options{AllowedTypes: cfg.UploadAllowedTypes})
+	if err != nil {
+		return errors.Join(fmt.Errorf("open storage (STORAGE_DIR=%s): %w", cfg.StorageDir, err), stopWork(ctx))
+	}
+	deps.Files = store
+	checks = append(checks, handlers.Check{Name: "storage", Func: store.Check})
+	// feature:files end
+	// feature:tasks begin
+	queue, err := startTasks(ctx, cfg, rdb, m, log)
+	if err != nil {
+		return errors.Join(fmt.Errorf("background tasks: %w", err), stopWork(ctx))
+	}
+	deps.Tasks = queue
+	stops = append(stops, func(ctx context.Context) error { return drainTasks(ctx, queue) })
+	// feature:tasks end
+	// feature:websockets begin
+	hub, err := startChat(cfg, rdb, m, log)
+	if err != nil {
+		return errors.Join(err, stopWork(ctx))
+	}
+	deps.WebSockets = hub
+	stops = append(stops, func(ctx context.Context) error { return closeWebSockets(ctx, hub) })
+	// Failing while the chat cannot reach the other instances (see README).
+	checks = append(checks, handlers.Check{Name: "chat", Func: func(context.Context) error { return hub.Ready() }})
+	// feature:websockets end
+
+	deps.Health = handlers.NewHealth(checks...)
 	//nolint:contextcheck // Handlers use each request's own context.
-	e := handlers.NewServer(cfg.Server, handlers.Deps{
-		Log: log, Health: health, Files: store, Static: page, Tasks: queue, WebSockets: hub, Metrics: m,
-	})
+	e := handlers.NewServer(cfg.Server, deps)
 
 	srv := &http.Server{
 		Handler:           e,
@@ -166,7 +177,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// Shutdown, in order: stop looking ready, give load balancers a moment,
 	// drain HTTP, then stop the rest (stopWork). One deadline covers all.
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
-	health.StartShutdown()
+	deps.Health.StartShutdown()
 	time.Sleep(cfg.ShutdownDelay)
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
@@ -188,33 +199,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	log.Info("stopped")
-	return nil
-}
-
-// startChat starts the WebSocket hub of /ws and /chat. With rdb
-// (REDIS_URL) its chat travels over Redis pub/sub on WS_REDIS_CHANNEL, so
-// the clients of every instance chat together; without, it stays within
-// this instance. The hub uses rdb but does not own it.
-func startChat(cfg config, rdb *redis.Client, log *slog.Logger) (*ws.Hub, error) {
-	broker := ws.Broker(ws.NewMemoryBroker())
-	if rdb != nil {
-		broker = redisbroker.New(rdb, cfg.WSRedisChannel)
-	}
-	wsCfg := cfg.WebSockets
-	wsCfg.UpgradeError = handlers.UpgradeError
-	hub, err := ws.NewHub(wsCfg, broker, log)
-	if err != nil {
-		return nil, fmt.Errorf("websocket hub: %w", err)
-	}
-	return hub, nil
-}
-
-// closeWebSockets closes every WebSocket with 1001 (Going Away) and waits
-// for the hub's goroutines, or cuts the connections when ctx ends first.
-func closeWebSockets(ctx context.Context, hub *ws.Hub) error {
-	if err := hub.Shutdown(ctx); err != nil {
-		return fmt.Errorf("close websockets: %w", err)
-	}
 	return nil
 }
 

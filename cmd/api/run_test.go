@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"io"
 	"net"
 	"net/http"
@@ -13,8 +12,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/gorilla/websocket"
 )
 
 // freeAddr returns a loopback address that was free a moment ago.
@@ -76,16 +73,12 @@ func TestRunServesAndShutsDownCleanly(t *testing.T) {
 	base := "http://" + addr
 	waitStatus(t, base+"/healthz", http.StatusOK)
 	waitStatus(t, base+"/readyz", http.StatusOK)
-	resp, err := http.Get(base + "/readyz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ready, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(ready), `"storage":"ok"`) {
+	// feature:files begin
+	if ready := getBody(t, base+"/readyz"); !strings.Contains(ready, `"storage":"ok"`) {
 		t.Errorf("readyz = %s, want the storage check", ready)
 	}
-	resp, err = http.Get(base + "/headers")
+	// feature:files end
+	resp, err := http.Get(base + "/headers")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +128,7 @@ func TestRunStopsOnUnusableDirs(t *testing.T) {
 		want string
 	}{
 		// A path below a regular file cannot be created, even by root.
-		{"StorageUnwritable", []string{"STORAGE_DIR", filepath.Join(file, "uploads")}, "STORAGE_DIR"},
+		{"StorageUnwritable", []string{"STORAGE_DIR", filepath.Join(file, "uploads")}, "STORAGE_DIR"}, // feature:files
 		{"StaticMissing", []string{"STORAGE_DIR", t.TempDir(), "STATIC_DIR", filepath.Join(file, "web")}, "STATIC_DIR"},
 	}
 	for _, tt := range tests {
@@ -167,100 +160,6 @@ func TestRunHelp(t *testing.T) {
 	}
 }
 
-// TestRunClosesWebSockets: on shutdown every WebSocket is told 1001 (Going
-// Away), which http.Server.Shutdown does not do for them, and run still
-// returns nil.
-func TestRunClosesWebSockets(t *testing.T) {
-	svc := startService(t)
-	echo := dialWS(t, svc.base+"/ws")
-	sendWS(t, echo, "hi")
-	expectWS(t, echo, "Echo: hi")
-	chat := dialWS(t, svc.base+"/chat?name=Ann")
-	expectWS(t, chat, "Ann joined")
-
-	if err := svc.stop(); err != nil {
-		t.Fatalf("run returned %v, want nil", err)
-	}
-	for _, conn := range []*websocket.Conn{echo, chat} {
-		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-		if _, _, err := conn.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
-			t.Errorf("read after shutdown = %v, want close 1001", err)
-		}
-	}
-}
-
-// TestRunChatAcrossInstances runs two instances on one Redis, as two
-// replicas behind a load balancer would: each message reaches every client
-// of both, once.
-func TestRunChatAcrossInstances(t *testing.T) {
-	settings := []string{"REDIS_URL", testRedisURL(t), "WS_REDIS_CHANNEL", "test:chat:" + rand.Text()}
-	a, b := startService(t, settings...), startService(t, settings...)
-
-	resp, err := http.Get(a.base + "/readyz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ready, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(ready), `"chat":"ok"`) || !strings.Contains(string(ready), `"redis":"ok"`) {
-		t.Errorf("readyz = %s, want the chat and redis checks", ready)
-	}
-
-	ann := dialWS(t, a.base+"/chat?name=Ann")
-	expectWS(t, ann, "Ann joined")
-	bob := dialWS(t, b.base+"/chat?name=Bob")
-	expectWS(t, bob, "Bob joined")
-	expectWS(t, ann, "Bob joined")
-
-	// A second copy of a message would arrive before the next one, which
-	// travels the same way.
-	sendWS(t, ann, "hello from A")
-	expectWS(t, ann, "Ann said: hello from A")
-	expectWS(t, bob, "Ann said: hello from A")
-	sendWS(t, bob, "hello from B")
-	expectWS(t, ann, "Bob said: hello from B")
-	expectWS(t, bob, "Bob said: hello from B")
-
-	// An instance that stops still tells the others who left.
-	if err := a.stop(); err != nil {
-		t.Fatalf("run returned %v, want nil", err)
-	}
-	expectWS(t, bob, "Ann left")
-}
-
-// dialWS opens a WebSocket to an http:// URL of the service.
-func dialWS(t *testing.T, httpURL string) *websocket.Conn {
-	t.Helper()
-	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(httpURL, "http"), nil)
-	if err != nil {
-		t.Fatalf("dial %s: %v", httpURL, err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn
-}
-
-func sendWS(t *testing.T, conn *websocket.Conn, text string) {
-	t.Helper()
-	if err := conn.WriteMessage(websocket.TextMessage, []byte(text)); err != nil {
-		t.Fatalf("send %q: %v", text, err)
-	}
-}
-
-// expectWS reads the next messages and checks they are want, in order.
-func expectWS(t *testing.T, conn *websocket.Conn, want ...string) {
-	t.Helper()
-	for _, w := range want {
-		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-		_, msg, err := conn.ReadMessage()
-		if err != nil {
-			t.Fatalf("read: %v (want %q)", err, w)
-		}
-		if got := string(msg); got != w {
-			t.Fatalf("got message %q, want %q", got, w)
-		}
-	}
-}
-
 func TestRunServesMetricsOnOwnListener(t *testing.T) {
 	addr, metricsAddr := freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -273,6 +172,11 @@ func TestRunServesMetricsOnOwnListener(t *testing.T) {
 	waitStatus(t, "http://"+metricsAddr+"/metrics", http.StatusOK)
 	waitStatus(t, "http://"+addr+"/metrics", http.StatusNotFound)
 
+	// The log mailer sends at once; the scrape sees the jobs and requests.
+	want := []string{`app_http_requests_total{method="GET",route="/healthz",status="200"}`}
+	want = append(want, `app_ws_connections 0`) // feature:websockets
+	// feature:tasks begin
+	want = append(want, `app_tasks_sent_total 2`, `app_http_requests_total{method="POST",route="/notify",status="202"} 2`)
 	for range 2 {
 		resp, err := http.Post("http://"+addr+"/notify?email=a@example.com", "", nil)
 		if err != nil {
@@ -280,13 +184,9 @@ func TestRunServesMetricsOnOwnListener(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
-	// The log mailer sends at once; the scrape sees the jobs and requests.
+	// feature:tasks end
 	deadline := time.Now().Add(5 * time.Second)
-	for want := []string{
-		`app_tasks_sent_total 2`,
-		`app_http_requests_total{method="POST",route="/notify",status="202"} 2`,
-		`app_ws_connections 0`,
-	}; ; time.Sleep(50 * time.Millisecond) {
+	for ; ; time.Sleep(50 * time.Millisecond) {
 		resp, err := http.Get("http://" + metricsAddr + "/metrics")
 		if err != nil {
 			t.Fatal(err)
@@ -310,4 +210,76 @@ func TestRunServesMetricsOnOwnListener(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("run = %v", err)
 	}
+}
+
+// getBody returns the body of GET url.
+func getBody(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// runningService is one run of the service, started by startService.
+type runningService struct {
+	base string // http://host:port
+	logs *syncBuffer
+	stop func() error // cancels run's context and returns what run returned
+}
+
+// startService runs the service on a free loopback address with the given
+// environment pairs and waits until it is ready.
+func startService(t *testing.T, pairs ...string) *runningService {
+	t.Helper()
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	done := make(chan error, 1)
+	getenv := env(append([]string{"LOG_FORMAT", "text", "STORAGE_DIR", t.TempDir()}, pairs...)...)
+	go func() { done <- run(ctx, []string{"-http-addr", addr}, getenv, logs, io.Discard) }()
+	var stopped bool
+	var result error
+	stop := func() error {
+		if stopped {
+			return result
+		}
+		stopped = true
+		cancel()
+		select {
+		case result = <-done:
+		case <-time.After(30 * time.Second):
+			t.Fatal("run did not return after cancel")
+		}
+		return result
+	}
+	t.Cleanup(func() { _ = stop() })
+
+	base := "http://" + addr
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		select {
+		case err := <-done:
+			t.Fatalf("run returned %v before it was ready; log:\n%s", err, logs)
+		default:
+		}
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never became ready; log:\n%s", base, logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return &runningService{base: base, logs: logs, stop: stop}
 }

@@ -19,63 +19,6 @@ import (
 	"example.com/echotemplate/internal/mailer/smtptest"
 )
 
-// runningService is one run of the service, started by startService.
-type runningService struct {
-	base string // http://host:port
-	logs *syncBuffer
-	stop func() error // cancels run's context and returns what run returned
-}
-
-// startService runs the service on a free loopback address with the given
-// environment pairs and waits until it is ready.
-func startService(t *testing.T, pairs ...string) *runningService {
-	t.Helper()
-	addr := freeAddr(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
-	done := make(chan error, 1)
-	getenv := env(append([]string{"LOG_FORMAT", "text", "STORAGE_DIR", t.TempDir()}, pairs...)...)
-	go func() { done <- run(ctx, []string{"-http-addr", addr}, getenv, logs, io.Discard) }()
-	var stopped bool
-	var result error
-	stop := func() error {
-		if stopped {
-			return result
-		}
-		stopped = true
-		cancel()
-		select {
-		case result = <-done:
-		case <-time.After(30 * time.Second):
-			t.Fatal("run did not return after cancel")
-		}
-		return result
-	}
-	t.Cleanup(func() { _ = stop() })
-
-	base := "http://" + addr
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		select {
-		case err := <-done:
-			t.Fatalf("run returned %v before it was ready; log:\n%s", err, logs)
-		default:
-		}
-		resp, err := http.Get(base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never became ready; log:\n%s", base, logs)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return &runningService{base: base, logs: logs, stop: stop}
-}
-
 // notify posts the tutorial's POST /notify?email=to and fails the test
 // unless it is accepted.
 func (s *runningService) notify(t *testing.T, to string) {

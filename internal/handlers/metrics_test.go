@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"example.com/echotemplate/internal/files"
+	"example.com/echotemplate/internal/files" // feature:files
 	"example.com/echotemplate/internal/logging"
 	"example.com/echotemplate/internal/metrics"
 )
@@ -18,12 +18,16 @@ import (
 // requests: counters by route pattern, never by raw path.
 func TestMetricsAfterScriptedRequests(t *testing.T) {
 	log, _ := logging.New(&bytes.Buffer{}, "json", slog.LevelInfo)
+	m := metrics.New()
+	deps := Deps{Log: log, Health: NewHealth(), Metrics: m}
+	// feature:files begin
 	store, err := files.NewStore(t.TempDir(), files.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := metrics.New()
-	e := NewServer(testConfig(), Deps{Log: log, Health: NewHealth(), Files: store, Metrics: m})
+	deps.Files = store
+	// feature:files end
+	e := NewServer(testConfig(), deps)
 	serve := func(req *http.Request) int {
 		rec := httptest.NewRecorder()
 		e.ServeHTTP(rec, req)
@@ -33,10 +37,17 @@ func TestMetricsAfterScriptedRequests(t *testing.T) {
 	for range 3 {
 		serve(httptest.NewRequest(http.MethodGet, "/headers", nil))
 	}
+	serve(httptest.NewRequest(http.MethodGet, "/no/such/thing", nil))
+	want := []string{
+		`app_http_requests_total{method="GET",route="/headers",status="200"} 3`,
+		`app_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
+		`app_http_request_duration_seconds_count{method="GET",route="/headers"} 3`,
+		`app_http_requests_in_flight 1`, // the scrape itself
+	}
+
+	// feature:files begin
 	serve(httptest.NewRequest(http.MethodGet, "/download/0123456789abcdef0123456789abcdef", nil))
 	serve(httptest.NewRequest(http.MethodGet, "/download/fedcba9876543210fedcba9876543210", nil))
-	serve(httptest.NewRequest(http.MethodGet, "/no/such/thing", nil))
-
 	var body bytes.Buffer
 	mp := multipart.NewWriter(&body)
 	part, _ := mp.CreateFormFile("file", "hello.txt")
@@ -47,21 +58,19 @@ func TestMetricsAfterScriptedRequests(t *testing.T) {
 	if got := serve(up); got != http.StatusCreated {
 		t.Fatalf("upload = %d, want 201", got)
 	}
+	want = append(want,
+		`app_http_requests_total{method="GET",route="/download/:id",status="404"} 2`,
+		`app_http_requests_total{method="POST",route="/upload",status="201"} 1`,
+		`app_upload_bytes_total 14`,
+	)
+	// feature:files end
 
 	rec := httptest.NewRecorder()
 	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	out := rec.Body.String()
-	for _, want := range []string{
-		`app_http_requests_total{method="GET",route="/headers",status="200"} 3`,
-		`app_http_requests_total{method="GET",route="/download/:id",status="404"} 2`,
-		`app_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
-		`app_http_requests_total{method="POST",route="/upload",status="201"} 1`,
-		`app_http_request_duration_seconds_count{method="GET",route="/headers"} 3`,
-		`app_upload_bytes_total 14`,
-		`app_http_requests_in_flight 1`, // the scrape itself
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("/metrics lacks %s", want)
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("/metrics lacks %s", w)
 		}
 	}
 	if strings.Contains(out, "0123456789abcdef") || strings.Contains(out, "/no/such/thing") {

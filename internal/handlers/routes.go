@@ -22,10 +22,13 @@ func addRoutes(e *echo.Echo, cfg Config, deps Deps, codec *securecookie.SecureCo
 	// Custom responses.
 	e.GET("/redirect", handleRedirect(cfg.RedirectURL, cfg.RedirectAllowedHosts))
 
+	// feature:websockets begin
 	// WebSockets: the echo and the chat.
 	e.GET("/ws", handleEcho(deps.WebSockets))
 	e.GET("/chat", handleChat(deps.WebSockets))
+	// feature:websockets end
 
+	// feature:files begin
 	// Files: uploads and downloads (internal/files).
 	e.POST("/upload", handleUpload(deps.Files, cfg.Upload, cfg.UploadAllowedTypes, cfg.UploadPace, deps.Metrics))
 	download := handleDownload(deps.Files, cfg.DownloadPace)
@@ -34,6 +37,7 @@ func addRoutes(e *echo.Echo, cfg Config, deps Deps, codec *securecookie.SecureCo
 	sample := handleDownloadSample(cfg.DownloadPace)
 	e.GET("/download", sample)
 	e.HEAD("/download", sample)
+	// feature:files end
 
 	// The page and its assets.
 	pageFiles := deps.Static
@@ -46,9 +50,11 @@ func addRoutes(e *echo.Echo, cfg Config, deps Deps, codec *securecookie.SecureCo
 	e.GET("/static/*", assets)
 	e.HEAD("/static/*", assets)
 
+	// feature:tasks begin
 	// Background tasks: the handler queues its job as its last step, so a
 	// request that fails sends nothing.
 	e.POST("/notify", handleNotify(deps.Tasks))
+	// feature:tasks end
 
 	// Operations.
 	e.GET("/healthz", deps.Health.handleLive())

@@ -13,7 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
-	"example.com/echotemplate/internal/files"
+	"example.com/echotemplate/internal/files" // feature:files
 	"example.com/echotemplate/internal/metrics"
 	"example.com/echotemplate/internal/mw"
 )
@@ -45,6 +45,7 @@ type Config struct {
 	// MetricsOnOwnListener leaves /metrics off this server, for a service
 	// that serves it on METRICS_ADDR instead.
 	MetricsOnOwnListener bool
+	// feature:files begin
 	// Upload bounds each POST /upload request: body size, parts, part
 	// headers and plain fields. Zero fields take files.DefaultLimits.
 	Upload files.Limits
@@ -54,27 +55,34 @@ type Config struct {
 	// UploadPace bounds how slowly an upload may arrive, DownloadPace how
 	// slowly a download may be read. Zero fields take DefaultPace.
 	UploadPace, DownloadPace Pace
+	// feature:files end
 }
 
 // Deps are the long-lived parts the handlers use, built and owned by run.
 type Deps struct {
 	Log    *slog.Logger
 	Health *Health
+	// feature:files begin
 	// Files keeps uploads and serves downloads. Required by the file
 	// routes, which are the only ones that use it.
 	Files *files.Store
+	// feature:files end
+	// feature:websockets begin
 	// WebSockets serves /ws and /chat: a *ws.Hub built with UpgradeError
 	// as its Config.UpgradeError. Required by those routes.
 	WebSockets WebSockets
+	// feature:websockets end
 	// Static serves the page at / and its assets at /static/ (a
 	// static.Handler). Optional: without it both answer 404.
 	Static http.Handler
 	// Metrics records every request. Optional: NewServer makes a private
 	// registry when it is nil.
 	Metrics *metrics.Metrics
+	// feature:tasks begin
 	// Tasks takes the jobs of background tasks: a *tasks.Dispatcher or a
 	// *redisqueue.Queue. Required by POST /notify.
 	Tasks TaskQueue
+	// feature:tasks end
 }
 
 // contentSecurityPolicy allows the page at / exactly what it uses: its own

@@ -8,10 +8,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"example.com/echotemplate/internal/files"
 	"example.com/echotemplate/internal/logging"
 )
 
@@ -124,4 +127,74 @@ func TestOpenAPIServed(t *testing.T) {
 	if rec.Code != http.StatusOK || !bytes.HasPrefix(body, []byte("openapi: 3")) {
 		t.Errorf("got %d %.40q, want 200 and the OpenAPI document", rec.Code, body)
 	}
+}
+
+// fileServer is the whole HTTP surface with the page, a store in a
+// temporary directory and a log that is safe to read while a real server writes it.
+type fileServer struct {
+	*testServer
+	store *files.Store // feature:files
+	dir   string
+	logs  *lockedBuffer
+}
+
+func newFileServer(t testing.TB, cfg Config, page http.Handler) *fileServer {
+	t.Helper()
+	dir := t.TempDir()
+	logs := &lockedBuffer{}
+	log, err := logging.New(logs, "json", slog.LevelDebug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	health := NewHealth()
+	deps := Deps{Log: log, Health: health, Static: page}
+	// feature:files begin
+	store, err := files.NewStore(dir, files.Options{AllowedTypes: cfg.UploadAllowedTypes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps.Files = store
+	// feature:files end
+	s := &fileServer{testServer: &testServer{e: NewServer(cfg, deps), health: health}, dir: dir, logs: logs}
+	s.store = store // feature:files
+	return s
+}
+
+// start serves s on a loopback listener, for tests that need a real
+// connection: raw paths, deadlines, clients that go away.
+func (s *fileServer) start(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(s.e)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// waitLog waits until the log has a line containing want and returns the log.
+func (s *fileServer) waitLog(t *testing.T, want string) string {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if logs := s.logs.String(); strings.Contains(logs, want) {
+			return logs
+		}
+	}
+	t.Fatalf("no log line with %s in:\n%s", want, s.logs.String())
+	return ""
+}
+
+// lockedBuffer is a bytes.Buffer for a server's goroutines and a test's.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net"
 	"net/http"
@@ -17,80 +16,11 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/labstack/echo/v4"
-
-	"example.com/echotemplate/internal/files"
-	"example.com/echotemplate/internal/logging"
 )
-
-// fileServer is the whole HTTP surface with a store in a temporary
-// directory and a log that is safe to read while a real server writes it.
-type fileServer struct {
-	*testServer
-	store *files.Store
-	dir   string
-	logs  *lockedBuffer
-}
-
-func newFileServer(t testing.TB, cfg Config, page http.Handler) *fileServer {
-	t.Helper()
-	dir := t.TempDir()
-	store, err := files.NewStore(dir, files.Options{AllowedTypes: cfg.UploadAllowedTypes})
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &lockedBuffer{}
-	log, err := logging.New(logs, "json", slog.LevelDebug)
-	if err != nil {
-		t.Fatal(err)
-	}
-	health := NewHealth()
-	e := NewServer(cfg, Deps{Log: log, Health: health, Files: store, Static: page})
-	return &fileServer{testServer: &testServer{e: e, health: health}, store: store, dir: dir, logs: logs}
-}
-
-// start serves s on a loopback listener, for tests that need a real
-// connection: raw paths, deadlines, clients that go away.
-func (s *fileServer) start(t *testing.T) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(s.e)
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-// waitLog waits until the log has a line containing want and returns the log.
-func (s *fileServer) waitLog(t *testing.T, want string) string {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if logs := s.logs.String(); strings.Contains(logs, want) {
-			return logs
-		}
-	}
-	t.Fatalf("no log line with %s in:\n%s", want, s.logs.String())
-	return ""
-}
-
-// lockedBuffer is a bytes.Buffer for a server's goroutines and a test's.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // formPart is one part of a test form; disposition is its whole
 // Content-Disposition header, so tests can send names as hostile clients do.

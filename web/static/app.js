@@ -93,6 +93,7 @@
     return body;
   }
 
+  // feature:websockets begin
   // ---------------------------------------------------------------------
   // WebSockets
 
@@ -336,6 +337,8 @@
     if (!echo.socket) openEcho();
   });
 
+  // feature:websockets end
+  // feature:tasks begin
   // ---------------------------------------------------------------------
   // Background task: POST /notify
 
@@ -351,6 +354,8 @@
     });
   });
 
+  // feature:tasks end
+  // feature:files begin
   // ---------------------------------------------------------------------
   // Upload: POST /upload, with progress
 
@@ -431,6 +436,7 @@
     xhr.send(data);
   });
 
+  // feature:files end
   // ---------------------------------------------------------------------
   // Cookies and headers
 

@@ -1,0 +1,60 @@
+package main
+
+// The WebSockets feature's wiring: the hub of /ws and /chat, its shutdown
+// and its metrics.
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/redis/go-redis/v9"
+
+	"example.com/echotemplate/internal/handlers"
+	"example.com/echotemplate/internal/metrics"
+	"example.com/echotemplate/internal/ws"
+	"example.com/echotemplate/internal/ws/redisbroker"
+)
+
+// startChat starts the WebSocket hub of /ws and /chat. With rdb
+// (REDIS_URL) its chat travels over Redis pub/sub on WS_REDIS_CHANNEL, so
+// the clients of every instance chat together; without, it stays within
+// this instance. The hub uses rdb but does not own it.
+func startChat(cfg config, rdb *redis.Client, m *metrics.Metrics, log *slog.Logger) (*ws.Hub, error) {
+	broker := ws.Broker(ws.NewMemoryBroker())
+	if rdb != nil {
+		broker = redisbroker.New(rdb, cfg.WSRedisChannel)
+	}
+	wsCfg := cfg.WebSockets
+	wsCfg.UpgradeError = handlers.UpgradeError
+	hub, err := ws.NewHub(wsCfg, broker, log)
+	if err != nil {
+		return nil, fmt.Errorf("websocket hub: %w", err)
+	}
+	chatMetrics(m, hub)
+	return hub, nil
+}
+
+// closeWebSockets closes every WebSocket with 1001 (Going Away) and waits
+// for the hub's goroutines, or cuts the connections when ctx ends first.
+func closeWebSockets(ctx context.Context, hub *ws.Hub) error {
+	if err := hub.Shutdown(ctx); err != nil {
+		return fmt.Errorf("close websockets: %w", err)
+	}
+	return nil
+}
+
+// chatMetrics exposes the WebSocket hub's counters, read once per scrape.
+func chatMetrics(m *metrics.Metrics, hub *ws.Hub) {
+	m.AddSource(func() []metrics.Stat {
+		s := hub.Stats()
+		return []metrics.Stat{
+			{Name: "ws_connections", Help: "Open WebSocket connections, echo and chat.", Value: float64(s.Connections)},
+			{Name: "ws_messages_total", Help: "Chat messages fanned out to this instance's clients.", Counter: true, Value: float64(s.Messages)},
+			{Name: "ws_deliveries_total", Help: "Chat messages queued to a client.", Counter: true, Value: float64(s.Deliveries)},
+			{Name: "ws_dropped_total", Help: "Chat clients disconnected for falling behind.", Counter: true, Value: float64(s.Dropped)},
+			{Name: "ws_rate_limited_total", Help: "Connections closed for sending too fast.", Counter: true, Value: float64(s.RateLimited)},
+			{Name: "ws_skipped_notices_total", Help: "Join and leave notices not queued for a client whose queue was half full.", Counter: true, Value: float64(s.SkippedNotices)},
+		}
+	})
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"crypto/rand"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"example.com/echotemplate/internal/testenv"
+)
+
+// redisURL is the URL of database 15 of the test Redis (see testenv.Redis).
+func redisURL(t *testing.T) string {
+	t.Helper()
+	_, url := testenv.Redis(t, 15)
+	return url
+}
+
+// TestRunClosesWebSockets: on shutdown every WebSocket is told 1001 (Going
+// Away), which http.Server.Shutdown does not do for them, and run still
+// returns nil.
+func TestRunClosesWebSockets(t *testing.T) {
+	svc := startService(t)
+	echo := dialWS(t, svc.base+"/ws")
+	sendWS(t, echo, "hi")
+	expectWS(t, echo, "Echo: hi")
+	chat := dialWS(t, svc.base+"/chat?name=Ann")
+	expectWS(t, chat, "Ann joined")
+
+	if err := svc.stop(); err != nil {
+		t.Fatalf("run returned %v, want nil", err)
+	}
+	for _, conn := range []*websocket.Conn{echo, chat} {
+		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, _, err := conn.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+			t.Errorf("read after shutdown = %v, want close 1001", err)
+		}
+	}
+}
+
+// TestRunChatAcrossInstances runs two instances on one Redis, as two
+// replicas behind a load balancer would: each message reaches every client
+// of both, once.
+func TestRunChatAcrossInstances(t *testing.T) {
+	settings := []string{"REDIS_URL", redisURL(t), "WS_REDIS_CHANNEL", "test:chat:" + rand.Text()}
+	a, b := startService(t, settings...), startService(t, settings...)
+
+	resp, err := http.Get(a.base + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(ready), `"chat":"ok"`) || !strings.Contains(string(ready), `"redis":"ok"`) {
+		t.Errorf("readyz = %s, want the chat and redis checks", ready)
+	}
+
+	ann := dialWS(t, a.base+"/chat?name=Ann")
+	expectWS(t, ann, "Ann joined")
+	bob := dialWS(t, b.base+"/chat?name=Bob")
+	expectWS(t, bob, "Bob joined")
+	expectWS(t, ann, "Bob joined")
+
+	// A second copy of a message would arrive before the next one, which
+	// travels the same way.
+	sendWS(t, ann, "hello from A")
+	expectWS(t, ann, "Ann said: hello from A")
+	expectWS(t, bob, "Ann said: hello from A")
+	sendWS(t, bob, "hello from B")
+	expectWS(t, ann, "Bob said: hello from B")
+	expectWS(t, bob, "Bob said: hello from B")
+
+	// An instance that stops still tells the others who left.
+	if err := a.stop(); err != nil {
+		t.Fatalf("run returned %v, want nil", err)
+	}
+	expectWS(t, bob, "Ann left")
+}
+
+// dialWS opens a WebSocket to an http:// URL of the service.
+func dialWS(t *testing.T, httpURL string) *websocket.Conn {
+	t.Helper()
+	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(httpURL, "http"), nil)
+	if err != nil {
+		t.Fatalf("dial %s: %v", httpURL, err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+func sendWS(t *testing.T, conn *websocket.Conn, text string) {
+	t.Helper()
+	if err := conn.WriteMessage(websocket.TextMessage, []byte(text)); err != nil {
+		t.Fatalf("send %q: %v", text, err)
+	}
+}
+
+// expectWS reads the next messages and checks they are want, in order.
+func expectWS(t *testing.T, conn *websocket.Conn, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, msg, err := conn.ReadMessage()
+		if err != nil {
+			t.Fatalf("read: %v (want %q)", err, w)
+		}
+		if got := string(msg); got != w {
+			t.Fatalf("got message %q, want %q", got, w)
+		}
+	}
+}
