@@ -4,7 +4,6 @@ package main
 // and its metrics.
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 
@@ -33,15 +32,6 @@ func startChat(cfg config, rdb *redis.Client, m *metrics.Metrics, log *slog.Logg
 	}
 	chatMetrics(m, hub)
 	return hub, nil
-}
-
-// closeWebSockets closes every WebSocket with 1001 (Going Away) and waits
-// for the hub's goroutines, or cuts the connections when ctx ends first.
-func closeWebSockets(ctx context.Context, hub *ws.Hub) error {
-	if err := hub.Shutdown(ctx); err != nil {
-		return fmt.Errorf("close websockets: %w", err)
-	}
-	return nil
 }
 
 // chatMetrics exposes the WebSocket hub's counters, read once per scrape.

@@ -91,11 +91,11 @@ func (c *config) settings() []settings.Setting {
 		{Name: "SHUTDOWN_TIMEOUT", Default: "15s", Help: "time in-flight work gets to finish after SIGTERM, counted after SHUTDOWN_DELAY", Set: settings.Duration(&c.ShutdownTimeout, time.Millisecond)},
 		{Name: "LOG_LEVEL", Default: "info", Help: "debug, info, warn or error", Set: settings.Func(&c.LogLevel, logging.ParseLevel)},
 		{Name: "LOG_FORMAT", Default: "json", Help: "json or text", Set: settings.OneOf(&c.LogFormat, "json", "text")},
-		{Name: "CORS_ALLOW_ORIGINS", Help: "comma-separated origins that CORS allows and that may open WebSockets; * allows any site CORS without cookies but no WebSockets (empty: this service's http://localhost:PORT and http://127.0.0.1:PORT)", Set: settings.List(&srv.AllowOrigins, origin)},
+		{Name: "CORS_ALLOW_ORIGINS", Help: "comma-separated origins that CORS allows and that may open WebSockets; * allows any site CORS without cookies but no WebSockets (empty: this service's http://localhost:PORT and http://127.0.0.1:PORT)", Set: settings.List(&srv.AllowOrigins, settings.Origin)},
 		{Name: "CORS_ALLOW_CREDENTIALS", Default: "false", Help: "let allowed origins send cookies; refused with *", Set: settings.Bool(&srv.AllowCredentials)},
-		{Name: "TRUSTED_PROXIES", Help: "comma-separated CIDRs whose X-Forwarded-For and X-Forwarded-Proto are believed (empty: none, the client is the TCP peer)", Set: settings.List(&srv.TrustedProxies, cidr)},
+		{Name: "TRUSTED_PROXIES", Help: "comma-separated CIDRs whose X-Forwarded-For and X-Forwarded-Proto are believed (empty: none, the client is the TCP peer)", Set: settings.List(&srv.TrustedProxies, settings.CIDR)},
 		{Name: "REDIRECT_URL", Default: "https://echo.labstack.com/", Help: "where GET /redirect sends clients", Set: settings.HTTPURL(&srv.RedirectURL)},
-		{Name: "REDIRECT_ALLOWED_HOSTS", Help: "comma-separated hosts GET /redirect?to= may send clients to (empty: REDIRECT_URL's host)", Set: settings.List(&srv.RedirectAllowedHosts, bareHost)},
+		{Name: "REDIRECT_ALLOWED_HOSTS", Help: "comma-separated hosts GET /redirect?to= may send clients to (empty: REDIRECT_URL's host)", Set: settings.List(&srv.RedirectAllowedHosts, settings.BareHost)},
 		{Name: "COOKIE_SECURE", Default: "false", Help: "mark cookies Secure on plain HTTP too (behind a TLS proxy)", Set: settings.Bool(&srv.CookieSecure)},
 		{Name: "COOKIE_HASH_KEY", Help: "base64 of 32 or more random bytes that sign the session cookie, required in production (empty in development: a random key per start); make one with openssl rand -base64 32", Set: c.setHashKey, Secret: true},
 		{Name: "COOKIE_BLOCK_KEY", Help: "base64 of 16, 24 or 32 random bytes that also encrypt the session cookie (empty: not encrypted)", Set: c.setBlockKey, Secret: true},
@@ -175,34 +175,6 @@ func loadConfig(args []string, getenv func(string) string, usage io.Writer) (con
 	c.Server.DownloadPace.Window = c.Server.UploadPace.Window
 	// feature:files end
 	return c, nil
-}
-
-// origin reads an exact origin, or "*", lowercased and without a trailing
-// slash as browsers send it.
-func origin(s string) (string, error) {
-	u, err := url.Parse(s)
-	if s == "*" {
-		return s, nil
-	} else if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-		!strings.EqualFold(u.Scheme+"://"+u.Host, strings.TrimSuffix(s, "/")) {
-		return "", fmt.Errorf("%q is not an origin such as https://app.example.com", s)
-	}
-	return u.Scheme + "://" + strings.ToLower(u.Host), nil
-}
-
-func cidr(s string) (*net.IPNet, error) {
-	_, n, err := net.ParseCIDR(s)
-	if err != nil {
-		return nil, fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8", s)
-	}
-	return n, nil
-}
-
-func bareHost(s string) (string, error) {
-	if strings.ContainsAny(s, "/:@\\ ") {
-		return "", fmt.Errorf("%q is not a bare host name", s)
-	}
-	return s, nil
 }
 
 // setHashKey reads the key that signs the session cookie. Without one,

@@ -49,14 +49,3 @@ type redisLogger struct{ log *slog.Logger }
 func (l redisLogger) Printf(ctx context.Context, format string, args ...any) {
 	l.log.WarnContext(ctx, "redis client: "+fmt.Sprintf(format, args...))
 }
-
-// closeRedis closes rdb, which may be nil.
-func closeRedis(rdb *redis.Client) error {
-	if rdb == nil {
-		return nil
-	}
-	if err := rdb.Close(); err != nil {
-		return fmt.Errorf("close redis: %w", err)
-	}
-	return nil
-}

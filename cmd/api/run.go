@@ -47,7 +47,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, buildVersion())
 		return nil
 	case cfg.Healthcheck:
-		return healthcheck(ctx, cfg.HTTPAddr)
+		return handlers.CheckLive(ctx, cfg.HTTPAddr)
 	}
 	logOut := logging.NewFlushWriter(stdout, logFlushInterval)
 	defer logOut.Close() // Last, so the final lines are written out.
@@ -76,7 +76,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		defer metricsLn.Close()
 	}
 
-	page, closePage, err := pageFiles(cfg.StaticDir, cfg.StaticMaxAge)
+	page, closePage, err := static.Open(web.Static(), cfg.StaticDir, cfg.StaticMaxAge)
 	if err != nil {
 		return err
 	}
@@ -91,6 +91,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// leaves open) close with 1001, then the task queue drains, then Redis,
 	// which both use, closes.
 	var stops []func(context.Context) error
+	addStop := func(what string, stop func(context.Context) error) {
+		stops = append(stops, func(ctx context.Context) error {
+			if err := stop(ctx); err != nil {
+				return fmt.Errorf("%s: %w", what, err)
+			}
+			return nil
+		})
+	}
 	stopWork := func(ctx context.Context) error {
 		var errs []error
 		for _, stop := range slices.Backward(stops) {
@@ -102,8 +110,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	stops = append(stops, func(context.Context) error { return closeRedis(rdb) })
 	if rdb != nil {
+		addStop("close redis", func(context.Context) error { return rdb.Close() })
 		checks = append(checks, handlers.Check{Name: "redis", Func: func(ctx context.Context) error {
 			return rdb.Ping(ctx).Err()
 		}})
@@ -122,7 +130,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return errors.Join(fmt.Errorf("background tasks: %w", err), stopWork(ctx))
 	}
 	deps.Tasks = queue
-	stops = append(stops, func(ctx context.Context) error { return drainTasks(ctx, queue) })
+	addStop("drain tasks", queue.Shutdown)
 	// feature:tasks end
 	// feature:websockets begin
 	hub, err := startChat(cfg, rdb, m, log)
@@ -130,7 +138,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return errors.Join(err, stopWork(ctx))
 	}
 	deps.WebSockets = hub
-	stops = append(stops, func(ctx context.Context) error { return closeWebSockets(ctx, hub) })
+	addStop("close websockets", hub.Shutdown)
 	// Failing while the chat cannot reach the other instances (see README).
 	checks = append(checks, handlers.Check{Name: "chat", Func: func(context.Context) error { return hub.Ready() }})
 	// feature:websockets end
@@ -200,28 +208,4 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// pageFiles returns the handler for the page and its assets: the files
-// built into the binary, or those in dir (STATIC_DIR), read afresh on every
-// request so edits show at once. The returned func closes dir.
-func pageFiles(dir string, maxAge time.Duration) (*static.Handler, func(), error) {
-	if dir == "" {
-		h, err := static.New(web.Static(), static.Options{MaxAge: maxAge})
-		if err != nil {
-			return nil, nil, fmt.Errorf("load built-in static files: %w", err)
-		}
-		return h, func() {}, nil
-	}
-	// os.Root, unlike os.DirFS, refuses symbolic links out of the directory.
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return nil, nil, fmt.Errorf("STATIC_DIR: %w", err)
-	}
-	h, err := static.New(root.FS(), static.Options{Live: true, MaxAge: maxAge})
-	if err != nil {
-		root.Close()
-		return nil, nil, fmt.Errorf("STATIC_DIR: %w", err)
-	}
-	return h, func() { root.Close() }, nil
 }

@@ -70,15 +70,6 @@ func startTasks(ctx context.Context, cfg config, rdb *redis.Client, m *metrics.M
 	return queue, nil
 }
 
-// drainTasks lets the queue finish its jobs until ctx is done; the queue
-// logs what it dropped.
-func drainTasks(ctx context.Context, queue taskQueue) error {
-	if err := queue.Shutdown(ctx); err != nil {
-		return fmt.Errorf("drain tasks: %w", err)
-	}
-	return nil
-}
-
 // statsTimeout bounds one read of the task queue's figures during a scrape;
 // with Redis it is a round trip.
 const statsTimeout = 2 * time.Second

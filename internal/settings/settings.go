@@ -232,3 +232,35 @@ func List[T any](p *[]T, parse func(string) (T, error)) func(string) error {
 		return nil
 	}
 }
+
+// Parsers for List and Func.
+
+// Origin reads an exact origin, or "*", lowercased and without a trailing
+// slash as browsers send it.
+func Origin(s string) (string, error) {
+	u, err := url.Parse(s)
+	if s == "*" {
+		return s, nil
+	} else if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		!strings.EqualFold(u.Scheme+"://"+u.Host, strings.TrimSuffix(s, "/")) {
+		return "", fmt.Errorf("%q is not an origin such as https://app.example.com", s)
+	}
+	return u.Scheme + "://" + strings.ToLower(u.Host), nil
+}
+
+// CIDR reads a network such as 10.0.0.0/8.
+func CIDR(s string) (*net.IPNet, error) {
+	_, n, err := net.ParseCIDR(s)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8", s)
+	}
+	return n, nil
+}
+
+// BareHost reads a host name without scheme, port, path or user.
+func BareHost(s string) (string, error) {
+	if strings.ContainsAny(s, "/:@\\ ") {
+		return "", fmt.Errorf("%q is not a bare host name", s)
+	}
+	return s, nil
+}

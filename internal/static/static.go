@@ -18,6 +18,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"os"
 	"path"
 	"strings"
 	"time"
@@ -190,4 +191,28 @@ func fileName(u *url.URL) (string, bool) {
 		}
 	}
 	return name, true
+}
+
+// Open returns the handler for the page and its assets: the files of
+// builtin, or, when dir (STATIC_DIR) is set, those in dir, read afresh on
+// every request so edits show at once. The returned func closes dir.
+func Open(builtin fs.FS, dir string, maxAge time.Duration) (*Handler, func(), error) {
+	if dir == "" {
+		h, err := New(builtin, Options{MaxAge: maxAge})
+		if err != nil {
+			return nil, nil, fmt.Errorf("load built-in static files: %w", err)
+		}
+		return h, func() {}, nil
+	}
+	// os.Root, unlike os.DirFS, refuses symbolic links out of the directory.
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("STATIC_DIR: %w", err)
+	}
+	h, err := New(root.FS(), Options{Live: true, MaxAge: maxAge})
+	if err != nil {
+		root.Close()
+		return nil, nil, fmt.Errorf("STATIC_DIR: %w", err)
+	}
+	return h, func() { root.Close() }, nil
 }
