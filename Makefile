@@ -66,6 +66,11 @@ build:
 docker:
 	docker build --build-arg VERSION=$$(git describe --always --dirty 2>/dev/null || echo dev) -t echotemplate:dev .
 
+## remove-feature: delete one optional feature from this tree, e.g. make remove-feature FEATURE=websockets (or files, tasks)
+.PHONY: remove-feature
+remove-feature:
+	./scripts/remove-feature.sh $(FEATURE)
+
 ## rename: rename the module for your service, e.g. make rename MODULE=github.com/you/orders
 .PHONY: rename
 rename:
