@@ -1,33 +1,38 @@
-// Package metrics owns the service's Prometheus registry: the HTTP request
-// metrics, and gauges and counters that read the other packages' own
-// statistics when scraped, so those packages need no Prometheus import.
+// Package metrics owns the service's metrics and serves them in the
+// Prometheus text format: the HTTP request metrics, the Go runtime and
+// process figures, and gauges and counters that read the other packages' own
+// statistics when scraped, so those packages need no metrics import.
 package metrics
 
 import (
+	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	vmetrics "github.com/VictoriaMetrics/metrics"
 )
 
 // namespace prefixes every metric the service defines.
 const namespace = "app"
 
-// Metrics is one registry with the service's metrics. Each instance is
-// independent, so tests can build as many as they like.
+// durationBuckets are the request duration histogram's upper bounds, in
+// seconds. Dashboards and alerts name these le values, so change them with
+// those.
+var durationBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
+
+// Metrics is one set of the service's metrics. Each instance is independent,
+// so tests can build as many as they like.
 type Metrics struct {
-	reg      *prometheus.Registry
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
-	inFlight prometheus.Gauge
-	uploaded prometheus.Counter
+	set      *vmetrics.Set
+	inFlight *vmetrics.Gauge
+	uploaded *vmetrics.Counter
 
 	// series caches each (method, route, status)'s counter and histogram:
-	// the label lookup costs more than the update on a hot route.
+	// building the series name and looking it up costs more than the update
+	// on a hot route.
 	series sync.Map // requestKey -> *requestSeries
 }
 
@@ -37,44 +42,33 @@ type requestKey struct {
 }
 
 type requestSeries struct {
-	count    prometheus.Counter
-	duration prometheus.Observer
+	count    *vmetrics.Counter
+	duration *vmetrics.PrometheusHistogram
 }
 
-// New returns a registry holding the Go runtime and process collectors and
-// the HTTP request metrics.
+// New returns a set holding the HTTP request metrics.
 func New() *Metrics {
-	m := &Metrics{
-		reg: prometheus.NewRegistry(),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Name: "http_requests_total",
-			Help: "HTTP requests answered, by method, route pattern and status.",
-		}, []string{"method", "route", "status"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Namespace: namespace, Name: "http_request_duration_seconds",
-			Help:    "Time to answer HTTP requests, by method and route pattern.",
-			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-		}, []string{"method", "route"}),
-		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
-			Namespace: namespace, Name: "http_requests_in_flight",
-			Help: "HTTP requests being answered now.",
-		}),
-		uploaded: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: namespace, Name: "upload_bytes_total",
-			Help: "Bytes of files stored by uploads that succeeded.",
-		}),
+	// The library writes TYPE lines (and HELP lines without text) only when
+	// this process-wide switch is on. Every New turns it on, so instances
+	// cannot disagree.
+	vmetrics.ExposeMetadata(true)
+	set := vmetrics.NewSet()
+	return &Metrics{
+		set:      set,
+		inFlight: set.NewGauge(namespace+"_http_requests_in_flight", nil),
+		uploaded: set.NewCounter(namespace + "_upload_bytes_total"),
 	}
-	m.reg.MustRegister(
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.requests, m.duration, m.inFlight, m.uploaded,
-	)
-	return m
 }
 
-// Handler serves the registry in the Prometheus text format.
+// Handler serves the set, then the Go runtime and process figures, in the
+// Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		m.set.WritePrometheus(w)
+		vmetrics.WriteProcessMetrics(w)
+		vmetrics.WriteFDMetrics(w)
+	})
 }
 
 // RequestStarted counts a request in flight; call RequestDone when it ends.
@@ -84,29 +78,45 @@ func (m *Metrics) RequestStarted() {
 
 // RequestDone records one answered request. route must be the route
 // pattern (/download/:id), never the raw path, so ids cannot multiply the
-// series without bound.
+// series without bound; a method outside the standard ones is recorded as
+// OTHER for the same reason.
 func (m *Metrics) RequestDone(method, route string, status int, took time.Duration) {
 	m.inFlight.Dec()
-	key := requestKey{method, route, status}
+	key := requestKey{methodLabel(method), route, status}
 	s, ok := m.series.Load(key)
 	if !ok {
 		s, _ = m.series.LoadOrStore(key, &requestSeries{
-			count:    m.requests.WithLabelValues(method, route, strconv.Itoa(status)),
-			duration: m.duration.WithLabelValues(method, route),
+			count: m.set.GetOrCreateCounter(fmt.Sprintf(`%s_http_requests_total{method=%q,route=%q,status="%d"}`,
+				namespace, key.method, key.route, key.status)),
+			duration: m.set.GetOrCreatePrometheusHistogramExt(fmt.Sprintf(`%s_http_request_duration_seconds{method=%q,route=%q}`,
+				namespace, key.method, key.route), durationBuckets),
 		})
 	}
 	rs := s.(*requestSeries)
 	rs.count.Inc()
-	rs.duration.Observe(took.Seconds())
+	rs.duration.Update(took.Seconds())
+}
+
+// methodLabel returns method if it is one of net/http's methods and OTHER
+// if not: the method comes from the client, who may send any token.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return method
+	}
+	return "OTHER"
 }
 
 // Uploaded counts n bytes of files stored by a successful upload.
 func (m *Metrics) Uploaded(n int64) {
-	m.uploaded.Add(float64(n))
+	m.uploaded.AddInt64(n)
 }
 
 // Stat is one figure a source reports when scraped.
 type Stat struct {
+	// Name is a metric name without the namespace (tasks_queued); Help is
+	// one line.
 	Name, Help string
 	// Counter marks a figure that only goes up; others are gauges.
 	Counter bool
@@ -118,22 +128,15 @@ type Stat struct {
 // must return the same names every time. One call per scrape lets a source
 // take its figures from one consistent snapshot.
 func (m *Metrics) AddSource(read func() []Stat) {
-	m.reg.MustRegister(source(read))
-}
-
-// source is an unchecked collector: it describes nothing up front, since its
-// figures are known only when read.
-type source func() []Stat
-
-func (s source) Describe(chan<- *prometheus.Desc) {}
-
-func (s source) Collect(ch chan<- prometheus.Metric) {
-	for _, st := range s() {
-		kind := prometheus.GaugeValue
-		if st.Counter {
-			kind = prometheus.CounterValue
+	m.set.RegisterMetricsWriter(func(w io.Writer) {
+		for _, st := range read() {
+			kind := "gauge"
+			if st.Counter {
+				kind = "counter"
+			}
+			name := namespace + "_" + st.Name
+			fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s %s\n%s %s\n",
+				name, st.Help, name, kind, name, strconv.FormatFloat(st.Value, 'g', -1, 64))
 		}
-		desc := prometheus.NewDesc(prometheus.BuildFQName(namespace, "", st.Name), st.Help, nil, nil)
-		ch <- prometheus.MustNewConstMetric(desc, kind, st.Value)
-	}
+	})
 }
