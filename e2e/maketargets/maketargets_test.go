@@ -48,7 +48,7 @@ func TestMakeRunStopsCleanlyOnCtrlC(t *testing.T) {
 	defer cancel()
 	if !waitHealthy(ctx, "http://"+addr+"/healthz", done) {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
+		t.Logf("make run, killed: %v", <-done)
 		t.Fatalf("make run did not serve /healthz:\n%s", out.String())
 	}
 
@@ -60,7 +60,7 @@ func TestMakeRunStopsCleanlyOnCtrlC(t *testing.T) {
 	case err = <-done:
 	case <-time.After(30 * time.Second):
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
+		t.Logf("make run, killed: %v", <-done)
 		t.Fatalf("make run did not stop within 30s of Ctrl-C:\n%s", out.String())
 	}
 	// make, in the same group, dies of the SIGINT itself once its recipe
