@@ -41,11 +41,13 @@ func TestBrowser(t *testing.T) {
 	ann.do(t, chromedp.Navigate(svc.base+"/"))
 	bob.do(t, chromedp.Navigate(svc.base+"/"))
 
+	// feature:websockets begin
 	t.Run("EchoOnlineBeforeFirstMessage", func(t *testing.T) {
 		for _, tab := range []*browserTab{ann, bob} {
 			tab.do(t, chromedp.WaitVisible(chromedp.CSS(`#echo-status[data-state="online"]`)))
 		}
 	})
+	// feature:websockets end
 
 	t.Run("Chat", func(t *testing.T) {
 		ann.joinChat(t, "Ann")
@@ -92,6 +94,7 @@ func TestBrowser(t *testing.T) {
 		)
 		ann.waitText(t, "#notify-result pre", "Notification sent in background")
 
+		// feature:tasks begin
 		// An address the browser refuses is never sent; the 202 above must
 		// not stay under it as if it were its answer.
 		ann.do(t,
@@ -99,6 +102,7 @@ func TestBrowser(t *testing.T) {
 			chromedp.Click(chromedp.CSS("#notify-form button")),
 		)
 		ann.poll(t, `() => document.getElementById("notify-result").childElementCount === 0`)
+		// feature:tasks end
 	})
 
 	t.Run("SignedCookie", func(t *testing.T) {
@@ -125,9 +129,9 @@ func TestBrowser(t *testing.T) {
 		if !strings.HasPrefix(href.Value, "/download/") {
 			t.Fatalf("download link = %q, want /download/{id}", href.Value)
 		}
-		if runIn(t, ann, chromedp.Evaluate[bool]("!document.getElementById('upload-progress').hidden")) {
+		if runIn(t, ann, chromedp.Evaluate[bool]("!document.getElementById('upload-progress').hidden")) { // feature:files begin
 			t.Error("the progress bar is still shown beside the result")
-		}
+		} // feature:files end
 		resp, err := http.Get(svc.base + href.Value)
 		if err != nil {
 			t.Fatal(err)
