@@ -130,6 +130,7 @@ func (c *config) settings() []settings.Setting {
 		{Name: "REDIS_URL", Help: "redis://[:password@]host:6379/0, rediss:// for TLS: keep jobs in Redis and carry the chat between instances (empty: both stay in this process)", Set: settings.Optional(c.setRedis), Secret: true},
 		// feature:tasks begin
 		{Name: "MAIL_FROM", Default: "noreply@localhost", Help: "sender of the emails, such as Example <noreply@example.com>; its domain also ends each Message-ID", Set: c.setMailFrom},
+		//nolint:gosec // G101: the help text's example URL, not a credential.
 		{Name: "SMTP_URL", Help: "smtp://user:pass@host:587 (STARTTLS when offered) or smtps://host:465 (implicit TLS); for Mailpit smtp://localhost:1025 (empty: emails go to the log)", Set: settings.Optional(c.setSMTP), Secret: true},
 		// feature:tasks end
 	}
