@@ -3,7 +3,7 @@
 # Build: make docker (or docker build --build-arg VERSION=$(git describe) .)
 
 FROM golang:1.27-bookworm AS build
-# Official Go images pin GOTOOLCHAIN=local; auto honours go.mod's toolchain
+# Official Go images pin GOTOOLCHAIN=local; auto honours go.mod's go
 # line (go1.27.3, for its standard-library security fixes).
 ENV GOTOOLCHAIN=auto
 WORKDIR /src

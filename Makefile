@@ -1,9 +1,11 @@
 # Run `make help` for the list of targets.
 .DEFAULT_GOAL := help
 SHELL := bash
-# Use at least the toolchain go.mod names (go1.27.3: the stdlib security fixes),
-# even where the machine's go env says GOTOOLCHAIN=local. The go command
-# downloads it from the module proxy on first use.
+# Use at least the toolchain go.mod's go line names (go1.27.3: the stdlib
+# security fixes), even where the machine's go env says GOTOOLCHAIN=local. The
+# go command downloads it from the module proxy on first use; where it cannot,
+# the build stops and says so. Outside make, GOTOOLCHAIN=local with an older Go
+# stops too ("go.mod requires go >= 1.27.3"), rather than build without them.
 export GOTOOLCHAIN := auto
 
 # Build tags of every build and test, the e2e tests' builds of bin/api
@@ -20,19 +22,28 @@ export GOFLAGS := -tags=validator_novalidatefn
 help:
 	@sed -n 's/^## \([a-z-]*\): /  \1\t/p' $(MAKEFILE_LIST) | expand -t 12
 
-## run: start the service on http://localhost:8080 with embedded defaults
+## run: build, then start the service on http://localhost:8080 with embedded defaults
 .PHONY: run
-run:
-	LOG_FORMAT=$${LOG_FORMAT:-text} go run ./cmd/api
+# The binary, not go run: go run exits 1 after Ctrl-C even when the service
+# stopped cleanly (so make said "Error 1"), and records no version.
+run: build
+	LOG_FORMAT=$${LOG_FORMAT:-text} bin/api
 
 ## test: vet, then every test with the race detector, in the service module and then in e2e/ (needs Redis at 127.0.0.1:6379 for the Redis tests)
 .PHONY: test
-# The e2e tests build the service themselves, with -race like the tests.
+# gotestsum prints each package as it finishes, then the skipped and failed
+# tests with their output (a skip's reason), then DONE with the counts; it
+# exits non-zero when a test fails. Both modules' go test -json go through
+# one gotestsum, for one summary. The e2e tests build the service
+# themselves, with -race like the tests. TEST_FORMAT=standard-verbose shows
+# every test.
+TEST_FORMAT ?= pkgname
 test:
+	@echo "make test: vet, then the tests of both modules with -race; a first run compiles everything with -race, several minutes"
 	go vet ./...
-	go test -race -count=1 ./...
 	go -C e2e vet ./...
-	go -C e2e test -race -count=1 ./...
+	go tool -modfile=tools/go.mod gotestsum --format $(TEST_FORMAT) --format-hide-empty-pkg --raw-command -- \
+	  bash -c 'go test -json -race -count=1 ./...; s=$$?; go -C e2e test -json -race -count=1 ./... || s=1; exit $$s'
 
 ## lint: gofmt, golangci-lint (both modules) and govulncheck, pinned in tools/go.mod
 .PHONY: lint

@@ -1,8 +1,6 @@
 module example.com/echotemplate
 
-go 1.26.0
-
-toolchain go1.27.3
+go 1.27.3
 
 require (
 	github.com/VictoriaMetrics/metrics v1.45.0

@@ -1,8 +1,6 @@
 module example.com/echotemplate/e2e
 
-go 1.26.0
-
-toolchain go1.27.3
+go 1.27.3
 
 require (
 	example.com/echotemplate v0.0.0

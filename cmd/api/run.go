@@ -44,7 +44,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	switch {
 	case cfg.Version:
-		fmt.Fprintln(stdout, buildVersion())
+		fmt.Fprintln(stdout, versionLine())
 		return nil
 	case cfg.Healthcheck:
 		return handlers.CheckLive(ctx, cfg.HTTPAddr)

@@ -44,6 +44,14 @@ func TestRenameLeavesABuildableTree(t *testing.T) {
 	if strings.TrimSpace(out) != "" {
 		t.Errorf("the old module path is still in:\n%s", out)
 	}
+	// The image and the compose project are named after the service too.
+	out = run(t, dir, "git", "grep", "-n", "--untracked", "-w", "echotemplate")
+	if strings.TrimSpace(out) != "" {
+		t.Errorf("the old name is still in:\n%s", out)
+	}
+	if got := run(t, dir, "git", "grep", "-h", "--untracked", "^name:", "docker-compose.yml"); strings.TrimSpace(got) != "name: orders" {
+		t.Errorf("docker-compose.yml has %q, want name: orders", strings.TrimSpace(got))
+	}
 	for _, m := range []struct{ dir, want string }{
 		{".", newPath},
 		{"e2e", newPath + "/e2e"},

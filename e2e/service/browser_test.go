@@ -30,7 +30,8 @@ const browserTimeout = 20 * time.Second
 // TestBrowser drives the page at / in headless Chromium against the whole
 // built service: two visitors chat, markup in a message stays
 // text, the forms show answers and problems, an upload yields a download
-// link, and neither the page nor /docs/ logs an error or a CSP violation.
+// link, /docs/ "Try it out" calls the service on its own (random) port, and
+// neither the page nor /docs/ logs an error or a CSP violation.
 func TestBrowser(t *testing.T) {
 	browser := startBrowser(t)
 	svc := startService(t)
@@ -39,6 +40,14 @@ func TestBrowser(t *testing.T) {
 	ann, bob := browser.openTab(t), browser.openTab(t)
 	ann.do(t, chromedp.Navigate(svc.base+"/"))
 	bob.do(t, chromedp.Navigate(svc.base+"/"))
+
+	// feature:websockets begin
+	t.Run("EchoOnlineBeforeFirstMessage", func(t *testing.T) {
+		for _, tab := range []*browserTab{ann, bob} {
+			tab.do(t, chromedp.WaitVisible(chromedp.CSS(`#echo-status[data-state="online"]`)))
+		}
+	})
+	// feature:websockets end
 
 	t.Run("Chat", func(t *testing.T) {
 		ann.joinChat(t, "Ann")
@@ -84,11 +93,23 @@ func TestBrowser(t *testing.T) {
 			chromedp.Click(chromedp.CSS("#notify-form button")),
 		)
 		ann.waitText(t, "#notify-result pre", "Notification sent in background")
+
+		// feature:tasks begin
+		// An address the browser refuses is never sent; the 202 above must
+		// not stay under it as if it were its answer.
+		ann.do(t,
+			chromedp.SetValue(chromedp.ID("notify-email"), "not an address"),
+			chromedp.Click(chromedp.CSS("#notify-form button")),
+		)
+		ann.poll(t, `() => document.getElementById("notify-result").childElementCount === 0`)
+		// feature:tasks end
 	})
 
 	t.Run("SignedCookie", func(t *testing.T) {
+		bob.do(t, chromedp.Click(chromedp.ID("cookie-set")))
+		bob.waitText(t, "#cookie-result pre", "Cookie set: user=fake-user")
 		bob.do(t, chromedp.Click(chromedp.CSS("#cookie-signed button")))
-		bob.waitText(t, "#cookie-result pre", "Signed cookie set")
+		bob.waitText(t, "#cookie-result pre", "Signed cookie set: session for user alice")
 		bob.do(t, chromedp.Click(chromedp.ID("cookie-read")))
 		bob.waitText(t, "#cookie-result pre", "alice")
 	})
@@ -108,9 +129,9 @@ func TestBrowser(t *testing.T) {
 		if !strings.HasPrefix(href.Value, "/download/") {
 			t.Fatalf("download link = %q, want /download/{id}", href.Value)
 		}
-		if got := runIn(t, ann, chromedp.Evaluate[float64]("document.getElementById('upload-progress').value")); got != 100 {
-			t.Errorf("progress = %v, want 100", got)
-		}
+		if runIn(t, ann, chromedp.Evaluate[bool]("!document.getElementById('upload-progress').hidden")) { // feature:files begin
+			t.Error("the progress bar is still shown beside the result")
+		} // feature:files end
 		resp, err := http.Get(svc.base + href.Value)
 		if err != nil {
 			t.Fatal(err)
@@ -129,6 +150,22 @@ func TestBrowser(t *testing.T) {
 		)
 		// Swagger UI renders the operations after the title: wait for /chat.
 		bob.waitText(t, ".opblock-summary-path", "/chat")
+	})
+
+	t.Run("DocsTryItOut", func(t *testing.T) {
+		if strings.HasSuffix(svc.base, ":8080") {
+			t.Fatalf("the service runs on %s; the point is a port other than 8080", svc.base)
+		}
+		op := "#operations-headers-readHeaders"
+		bob.do(t,
+			chromedp.Click(chromedp.CSS(op+" .opblock-summary")),
+			chromedp.Click(chromedp.CSS(op+" .try-out__btn")),
+			chromedp.Click(chromedp.CSS(op+" .execute")),
+		)
+		// The live response: its status, and the body naming the browser.
+		bob.waitText(t, op+" .live-responses-table .response-col_status", "200")
+		bob.waitText(t, op+" .live-responses-table .response-col_description", "HeadlessChrome")
+		bob.waitText(t, op+" .request-url", svc.base+"/headers")
 	})
 
 	for _, tab := range []*browserTab{ann, bob} {

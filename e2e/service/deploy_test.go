@@ -90,6 +90,23 @@ func TestComposeFile(t *testing.T) {
 	}
 }
 
+// TestComposeVersionDocumented: a top-level name: needs Compose v2 (the
+// docker compose plugin); the old docker-compose v1 refuses the file, so
+// the README must say which one to use.
+func TestComposeVersionDocumented(t *testing.T) {
+	compose, err := os.ReadFile(repoRoot + "/docker-compose.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(repoRoot + "/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if regexp.MustCompile(`(?m)^name:`).Match(compose) && !strings.Contains(string(readme), "Compose v2") {
+		t.Error("docker-compose.yml has a top-level name:, which needs Compose v2, and README.md does not say so")
+	}
+}
+
 func mountsVolume(svc types.ServiceConfig, name string) bool {
 	for _, v := range svc.Volumes {
 		if v.Type == types.VolumeTypeVolume && v.Source == name {

@@ -18,7 +18,10 @@ func (rc *Receiver) readParts(ctx context.Context, mr *multipart.Reader, body *h
 		body.arm(rc.limits.MaxHeaderBytes + delimiterAllowance)
 		part, err := mr.NextPart()
 		body.disarm()
-		if errors.Is(err, io.EOF) {
+		// NextPart returns a bare io.EOF after the closing delimiter only; a
+		// body that ends before it (no delimiter at all, or a cut-off part)
+		// comes back wrapped, and is malformed.
+		if err == io.EOF { //nolint:errorlint // The bare value is the signal; see above.
 			return nil
 		}
 		if err != nil {

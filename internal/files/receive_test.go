@@ -159,6 +159,12 @@ func TestReceiveRefuses(t *testing.T) {
 		{"NoBoundary", Limits{}, nil, func(*testing.T) ([]byte, string) {
 			return []byte("x"), "multipart/form-data"
 		}, ErrBadMultipart},
+		{"NoBoundaryLine", Limits{}, nil, func(*testing.T) ([]byte, string) {
+			return []byte("garbage"), "multipart/form-data; boundary=xyz"
+		}, ErrBadMultipart},
+		{"NoBody", Limits{}, nil, func(*testing.T) ([]byte, string) {
+			return nil, "multipart/form-data; boundary=xyz"
+		}, ErrBadMultipart},
 		{"NoFile", Limits{}, nil, func(t *testing.T) ([]byte, string) {
 			return multipartBody(t, part{field: "note", content: "hi"})
 		}, ErrNoFile},

@@ -59,6 +59,12 @@ func checkContract(t *testing.T, req *http.Request, rec *httptest.ResponseRecord
 	if err != nil {
 		return
 	}
+	// default describes the error documents; any other answer, and every
+	// answer to HEAD (which has no body to check), must be listed by its
+	// status.
+	if route.Operation.Responses.Status(rec.Code) == nil && (rec.Code < 400 || req.Method == http.MethodHead) {
+		t.Errorf("%s %s -> %d: api/openapi.yaml does not list %d for this operation", req.Method, req.URL.Path, rec.Code, rec.Code)
+	}
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
 		Status:                 rec.Code,
@@ -113,4 +119,40 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// TestSpecServerIsRelative keeps /docs "Try it out" working at any address:
+// Swagger UI sends its requests to the spec's server, and only the origin
+// the page came from passes the CSP's connect-src 'self'.
+func TestSpecServerIsRelative(t *testing.T) {
+	doc, err := loadSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range doc.Servers {
+		if !strings.HasPrefix(s.URL, "/") {
+			t.Errorf("server %q is absolute; want a path such as /, so the docs call the host that served them", s.URL)
+		}
+	}
+}
+
+// TestSpecFlowMappingsQuoteColons keeps the spec readable by strict YAML
+// parsers (dredd's among them), which stop at a plain scalar holding a
+// colon inside a flow mapping, such as {example: about:blank}.
+func TestSpecFlowMappingsQuoteColons(t *testing.T) {
+	flow := regexp.MustCompile(`\{([^{}]*)\}`)
+	for i, line := range strings.Split(string(api.OpenAPI), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		for _, m := range flow.FindAllStringSubmatch(line, -1) {
+			for entry := range strings.SplitSeq(m[1], ",") {
+				_, value, ok := strings.Cut(entry, ":")
+				value = strings.TrimSpace(value)
+				if ok && strings.Contains(value, ":") && !strings.ContainsAny(value[:1], `"'[`) {
+					t.Errorf("api/openapi.yaml:%d: quote %q: a plain scalar with a colon inside {...}", i+1, value)
+				}
+			}
+		}
+	}
 }

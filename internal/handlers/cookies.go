@@ -36,7 +36,9 @@ func handleSetCookie(secure bool) echo.HandlerFunc {
 			Secure:   secure || c.IsTLS(),
 			SameSite: http.SameSiteLaxMode,
 		})
-		return c.JSON(http.StatusOK, message{Message: "Cookie set"})
+		// A page cannot read Set-Cookie (fetch hides it) nor an HttpOnly
+		// cookie, so the answer says what was set.
+		return c.JSON(http.StatusOK, message{Message: "Cookie set: user=fake-user"})
 	}
 }
 
@@ -68,7 +70,7 @@ func handleSetSignedCookie(codec *securecookie.SecureCookie, secure bool) echo.H
 			Secure:   secure || c.IsTLS(),
 			SameSite: http.SameSiteLaxMode,
 		})
-		return c.JSON(http.StatusOK, message{Message: "Signed cookie set"})
+		return c.JSON(http.StatusOK, message{Message: "Signed cookie set: " + signedCookieName + " for user " + req.User})
 	}
 }
 

@@ -28,7 +28,7 @@ func TestSetCookie(t *testing.T) {
 				req.TLS = &tls.ConnectionState{}
 			}
 			rec := newTestServer(t, cfg).do(t, req)
-			if got, want := strings.TrimSpace(rec.Body.String()), `{"message":"Cookie set"}`; got != want {
+			if got, want := strings.TrimSpace(rec.Body.String()), `{"message":"Cookie set: user=fake-user"}`; got != want {
 				t.Errorf("body = %s, want %s", got, want)
 			}
 			cookies := rec.Result().Cookies()
@@ -51,6 +51,9 @@ func TestSignedCookie(t *testing.T) {
 	set := s.get(t, "/set-signed-cookie?user=alice")
 	if set.Code != http.StatusOK {
 		t.Fatalf("set: status %d: %s", set.Code, set.Body)
+	}
+	if got, want := strings.TrimSpace(set.Body.String()), `{"message":"Signed cookie set: session for user alice"}`; got != want {
+		t.Errorf("set: body = %s, want %s", got, want)
 	}
 	cookie := set.Result().Cookies()[0]
 	if cookie.Name != "session" || !cookie.HttpOnly || strings.Contains(cookie.Value, "alice") && len(cookie.Value) < 20 {

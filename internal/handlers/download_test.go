@@ -136,6 +136,33 @@ func TestDownloadConditionalAndRanges(t *testing.T) {
 	}
 }
 
+// TestDownloadHeadStatuses sends HEAD with the headers that make a GET
+// answer 206, 304 and 416, to both download routes: the contract check in
+// do fails for any status the spec leaves out.
+func TestDownloadHeadStatuses(t *testing.T) {
+	s := newFileServer(t, testConfig(), nil)
+	f := s.upload(t, "letters.txt", "abcdefghijklmnopqrstuvwxyz")
+	for _, path := range []string{"/download", "/download/" + f.ID} {
+		etag := s.get(t, path).Header().Get("ETag")
+		for _, tt := range []struct {
+			name, header, value string
+			status              int
+		}{
+			{"Range", "Range", "bytes=0-4", http.StatusPartialContent},
+			{"IfNoneMatch", "If-None-Match", etag, http.StatusNotModified},
+			{"RangePastEnd", "Range", "bytes=100000000-", http.StatusRequestedRangeNotSatisfiable},
+		} {
+			t.Run(path+"/"+tt.name, func(t *testing.T) {
+				req := httptest.NewRequest(http.MethodHead, path, nil)
+				req.Header.Set(tt.header, tt.value)
+				if rec := s.do(t, req); rec.Code != tt.status || rec.Body.Len() != 0 {
+					t.Errorf("HEAD = %d with %d body bytes, want %d and none", rec.Code, rec.Body.Len(), tt.status)
+				}
+			})
+		}
+	}
+}
+
 // readByteranges returns the bodies of a multipart/byteranges answer.
 func readByteranges(t *testing.T, rec *httptest.ResponseRecorder) []string {
 	t.Helper()

@@ -156,8 +156,8 @@ func TestNotify_SendsEmail(t *testing.T) {
 				t.Fatalf("Message-ID = %q, want <job id>@example.com", got.MessageID)
 			}
 			var sent map[string]any
-			taskstest.WaitFor(t, 5*time.Second, "the 'email sent' log line", func() bool {
-				for _, line := range logs.Lines(t, "email sent") {
+			taskstest.WaitFor(t, 5*time.Second, "the 'email job done' log line", func() bool {
+				for _, line := range logs.Lines(t, "email job done") {
 					if line["job_id"] == jobID {
 						sent = line
 						return true

@@ -22,6 +22,10 @@ func handleStatic(files http.Handler, prefix string) echo.HandlerFunc {
 		u := *req.URL
 		u.Path = strings.TrimPrefix(u.Path, prefix)
 		u.RawPath = strings.TrimPrefix(u.RawPath, prefix)
+		// "/" is index.html on the page route only: /static/ is a directory.
+		if prefix != "" && u.Path == "/" {
+			return echo.ErrNotFound
+		}
 		inner := req.WithContext(req.Context()) // a shallow copy
 		inner.URL = &u
 		w := &fileWriter{res: c.Response()}

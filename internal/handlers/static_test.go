@@ -51,6 +51,7 @@ func TestStatic(t *testing.T) {
 		{"GET", "/static/missing.js", 404, MIMEProblemJSON, "", ""},
 		{"GET", "/static/.env", 404, MIMEProblemJSON, "", ""},
 		{"GET", "/static/css/", 404, MIMEProblemJSON, "", ""},
+		{"GET", "/static/", 404, MIMEProblemJSON, "", ""},
 		{"GET", "/static/css", 404, MIMEProblemJSON, "", ""},
 		{"POST", "/static/app.js", 405, MIMEProblemJSON, "", ""},
 	}

@@ -213,6 +213,7 @@ func TestUploadRefuses(t *testing.T) {
 			parts: []formPart{file}, status: 415, detail: "image/png, image/jpeg"},
 		{name: "NotMultipart", raw: `{"file":"x"}`, rawType: "application/json", status: 415, detail: "multipart/form-data"},
 		{name: "Malformed", raw: "--x\r\nno header end", rawType: "multipart/form-data; boundary=x", status: 400, detail: "malformed"},
+		{name: "NoBoundaryLine", raw: "garbage", rawType: "multipart/form-data; boundary=x", status: 400, detail: "malformed"},
 		{name: "NoFilePart", parts: []formPart{note}, status: 422, detail: "invalid fields"},
 	}
 	for _, tt := range tests {

@@ -37,7 +37,7 @@ func ParseLevel(s string) (slog.Level, error) {
 // Records logged with a context that carries a request id get a request_id
 // attribute.
 func New(w io.Writer, format string, level slog.Level) (*slog.Logger, error) {
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: durationAsText}
 	var h slog.Handler
 	switch format {
 	case "json":
@@ -48,6 +48,15 @@ func New(w io.Writer, format string, level slog.Level) (*slog.Logger, error) {
 		return nil, fmt.Errorf("unknown log format %q (want json or text)", format)
 	}
 	return slog.New(contextHandler{h}), nil
+}
+
+// durationAsText writes durations as Go spells them ("15s", "1.2ms"), in
+// JSON too, where slog would write nanoseconds (15000000000).
+func durationAsText(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.String(a.Key, a.Value.Duration().String())
+	}
+	return a
 }
 
 // contextHandler adds the request id from the record's context.

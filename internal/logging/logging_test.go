@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestNewAddsRequestID(t *testing.T) {
@@ -27,6 +29,27 @@ func TestNewAddsRequestID(t *testing.T) {
 	}
 	if got, want := line["component"], "test"; got != want {
 		t.Errorf("component = %v, want %v", got, want)
+	}
+}
+
+func TestNewWritesDurationsAsText(t *testing.T) {
+	for _, format := range []string{"json", "text"} {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			log, err := New(&buf, format, slog.LevelInfo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			log.Info("shutting down", "timeout", 15*time.Second, slog.Group("job", "took", 1500*time.Microsecond))
+			for _, want := range []string{"15s", "1.5ms"} {
+				if !strings.Contains(buf.String(), want) {
+					t.Errorf("line %q lacks %q", buf.String(), want)
+				}
+			}
+			if strings.Contains(buf.String(), "15000000000") {
+				t.Errorf("line %q has the timeout in nanoseconds", buf.String())
+			}
+		})
 	}
 }
 

@@ -66,7 +66,8 @@ func (r *Runner) Attempt(ctx context.Context, job Job, attempt int, final bool) 
 	switch {
 	case err == nil:
 		r.sent.Add(1)
-		log.InfoContext(ctx, "email sent", "duration", time.Since(start))
+		// "done", not "sent": the mailer may be the log one, which sends nothing.
+		log.InfoContext(ctx, "email job done", "duration", time.Since(start))
 		return nil
 	case errors.Is(context.Cause(ctx), ErrClosed):
 		log.WarnContext(ctx, "email attempt interrupted by shutdown", "error", err)

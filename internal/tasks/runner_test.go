@@ -48,7 +48,7 @@ func TestRunner_Attempt(t *testing.T) {
 		{
 			name:     "Sent",
 			send:     func(context.Context) error { return nil },
-			wantLog:  "email sent",
+			wantLog:  "email job done",
 			wantStat: tasks.Stats{Attempts: 1, Sent: 1},
 		},
 		{

@@ -324,6 +324,9 @@
     });
   }
 
+  // Connect at once, so the card says Online before the first message.
+  openEcho();
+
   byId("echo-send").addEventListener("submit", (event) => {
     event.preventDefault();
     const text = echo.input.value;
@@ -342,6 +345,11 @@
   // ---------------------------------------------------------------------
   // Background task: POST /notify
 
+  // An address the browser refuses never reaches the server: clear the
+  // answer to the previous one, which would otherwise seem to be its.
+  byId("notify-email").addEventListener("invalid", () => {
+    byId("notify-result").replaceChildren();
+  });
   byId("notify-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const body = { email: byId("notify-email").value.trim() };
@@ -413,7 +421,9 @@
     });
     xhr.addEventListener("load", () => {
       upload.button.disabled = false;
-      upload.progress.value = 100;
+      // The result replaces the bar: a full one left behind reads as a
+      // second upload finished.
+      upload.progress.hidden = true;
       let body = null;
       try {
         body = JSON.parse(xhr.responseText);
@@ -442,8 +452,9 @@
 
   const cookieResult = byId("cookie-result");
   byId("cookie-set").addEventListener("click", async () => {
-    if (await call(cookieResult, "/set-cookie", {}, ["Set-Cookie"])) {
-      // HttpOnly cookies are invisible here, which is the point.
+    // The answer names the cookie: fetch hides Set-Cookie, and HttpOnly
+    // cookies are invisible here, which is the point.
+    if (await call(cookieResult, "/set-cookie")) {
       cookieResult.append(el("p", `document.cookie sees: "${document.cookie}"`, "meta"));
     }
   });
