@@ -73,8 +73,12 @@ func TestRunServesAndShutsDownCleanly(t *testing.T) {
 	base := "http://" + addr
 	waitStatus(t, base+"/healthz", http.StatusOK)
 	waitStatus(t, base+"/readyz", http.StatusOK)
+	ready := getBody(t, base+"/readyz")
+	if !strings.Contains(ready, `"status":"ready"`) {
+		t.Errorf("readyz = %s, want ready", ready)
+	}
 	// feature:files begin
-	if ready := getBody(t, base+"/readyz"); !strings.Contains(ready, `"storage":"ok"`) {
+	if !strings.Contains(ready, `"storage":"ok"`) {
 		t.Errorf("readyz = %s, want the storage check", ready)
 	}
 	// feature:files end

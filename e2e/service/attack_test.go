@@ -179,6 +179,8 @@ func TestSlowlorisIsCutOff(t *testing.T) {
 	t.Logf("%d slow connections closed, the longest after %v (HTTP_READ_HEADER_TIMEOUT %v)", conns, longest.Round(time.Millisecond), headerTimeout)
 }
 
+// feature:files begin
+
 // TestTricklingUploadIsCutOff: an upload body sent at one byte a second is
 // answered 408 once it has fallen below UPLOAD_MIN_BYTES_PER_SEC for a
 // TRANSFER_RATE_WINDOW, leaves nothing in STORAGE_DIR, and does not hold up
@@ -262,6 +264,8 @@ func trickleUpload(addr string, limit time.Duration) error {
 		}
 	}
 }
+
+// feature:files end
 
 // raiseFileLimit raises the soft limit on open files towards want (up to the
 // hard limit) and returns the limit now in force.
@@ -370,6 +374,8 @@ func TestIdleConnectionsDoNotBlockNewOnes(t *testing.T) {
 	}
 }
 
+// feature:files begin
+
 // TestManyRangesAreCapped: a download asking for 10,000 one-byte ranges is
 // refused (431: its header is over MAX_HEADER_BYTES) and, with room for such
 // a header, answered with the whole file once rather than 10,000 parts.
@@ -455,6 +461,10 @@ func uploadFile(t *testing.T, addr string, content []byte) string {
 	}
 	return id
 }
+
+// feature:files end
+
+// feature:websockets begin
 
 // TestWebSocketFloodIsRateLimited: a connection that sends messages as fast
 // as it can is closed with 1008 (Policy Violation) once it passes the
@@ -591,3 +601,5 @@ func TestChatJoinStormKeepsReaders(t *testing.T) {
 		t.Errorf("%d of %d reading clients were dropped with 1013 as they joined together", n, clients)
 	}
 }
+
+// feature:websockets end

@@ -28,16 +28,15 @@ const chromiumPath = "/usr/bin/chromium"
 const browserTimeout = 20 * time.Second
 
 // TestBrowser drives the page at / in headless Chromium against the whole
-// built service: two visitors chat, markup in a message stays
-// text, the forms show answers and problems, an upload yields a download
-// link, /docs/ "Try it out" calls the service on its own (random) port, and
-// neither the page nor /docs/ logs an error or a CSP violation.
+// built service, a card of the page in each step (/docs/ "Try it out"
+// calls the service on its own random port), and checks that neither the
+// page nor /docs/ logs an error or a CSP violation or opens a dialog.
 func TestBrowser(t *testing.T) {
 	browser := startBrowser(t)
 	svc := startService(t)
 
 	// Separate browser contexts, so the two visitors share no storage.
-	ann, bob := browser.openTab(t), browser.openTab(t)
+	ann, bob := browser.openTab(t, "Ann"), browser.openTab(t, "Bob")
 	ann.do(t, chromedp.Navigate(svc.base+"/"))
 	bob.do(t, chromedp.Navigate(svc.base+"/"))
 
@@ -47,11 +46,9 @@ func TestBrowser(t *testing.T) {
 			tab.do(t, chromedp.WaitVisible(chromedp.CSS(`#echo-status[data-state="online"]`)))
 		}
 	})
-	// feature:websockets end
-
 	t.Run("Chat", func(t *testing.T) {
-		ann.joinChat(t, "Ann")
-		bob.joinChat(t, "Bob")
+		ann.joinChat(t)
+		bob.joinChat(t)
 		ann.waitChat(t, "", "Bob joined")
 
 		ann.say(t, "hello from Ann")
@@ -79,7 +76,9 @@ func TestBrowser(t *testing.T) {
 		)
 		bob.waitText(t, "#echo-log li", "Echo: ping")
 	})
+	// feature:websockets end
 
+	// feature:tasks begin
 	t.Run("NotifyShowsProblem", func(t *testing.T) {
 		// No email: the service answers 422, and the page lists the field.
 		// Chrome logs every 4xx answer to fetch as an error.
@@ -94,7 +93,6 @@ func TestBrowser(t *testing.T) {
 		)
 		ann.waitText(t, "#notify-result pre", "Notification sent in background")
 
-		// feature:tasks begin
 		// An address the browser refuses is never sent; the 202 above must
 		// not stay under it as if it were its answer.
 		ann.do(t,
@@ -102,8 +100,8 @@ func TestBrowser(t *testing.T) {
 			chromedp.Click(chromedp.CSS("#notify-form button")),
 		)
 		ann.poll(t, `() => document.getElementById("notify-result").childElementCount === 0`)
-		// feature:tasks end
 	})
+	// feature:tasks end
 
 	t.Run("SignedCookie", func(t *testing.T) {
 		bob.do(t, chromedp.Click(chromedp.ID("cookie-set")))
@@ -114,6 +112,7 @@ func TestBrowser(t *testing.T) {
 		bob.waitText(t, "#cookie-result pre", "alice")
 	})
 
+	// feature:files begin
 	t.Run("Upload", func(t *testing.T) {
 		content := []byte("uploaded from the browser test\n")
 		file := filepath.Join(t.TempDir(), "notes.txt")
@@ -129,9 +128,9 @@ func TestBrowser(t *testing.T) {
 		if !strings.HasPrefix(href.Value, "/download/") {
 			t.Fatalf("download link = %q, want /download/{id}", href.Value)
 		}
-		if runIn(t, ann, chromedp.Evaluate[bool]("!document.getElementById('upload-progress').hidden")) { // feature:files begin
+		if runIn(t, ann, chromedp.Evaluate[bool]("!document.getElementById('upload-progress').hidden")) {
 			t.Error("the progress bar is still shown beside the result")
-		} // feature:files end
+		}
 		resp, err := http.Get(svc.base + href.Value)
 		if err != nil {
 			t.Fatal(err)
@@ -142,14 +141,16 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("download = %q, want %q", got, content)
 		}
 	})
+	// feature:files end
 
 	t.Run("Docs", func(t *testing.T) {
 		bob.do(t,
 			chromedp.Navigate(svc.base+"/docs/"),
 			chromedp.WaitVisible(chromedp.CSS("#swagger-ui .info .title")),
 		)
-		// Swagger UI renders the operations after the title: wait for /chat.
-		bob.waitText(t, ".opblock-summary-path", "/chat")
+		// Swagger UI renders the operations after the title: wait for
+		// /healthz, which every copy of the template keeps.
+		bob.waitText(t, ".opblock-summary-path", "/healthz")
 	})
 
 	t.Run("DocsTryItOut", func(t *testing.T) {
@@ -224,15 +225,16 @@ type browserTab struct {
 	dialogs atomic.Int32
 }
 
-// openTab opens a tab in a new browser context, as a new visitor.
-func (b *headlessBrowser) openTab(t *testing.T) *browserTab {
+// openTab opens a tab in a new browser context, as a new visitor whose
+// name is in the test's messages (and in the chat).
+func (b *headlessBrowser) openTab(t *testing.T, name string) *browserTab {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
 	if err := chromedp.Do(ctx); err != nil { // opens the tab
 		t.Fatalf("open a tab: %v", err)
 	}
-	tab := &browserTab{name: "tab", ctx: ctx}
+	tab := &browserTab{name: name, ctx: ctx}
 	// Subscribed before the first navigation, so nothing is missed.
 	console := chromedp.Console(ctx)
 	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
@@ -285,16 +287,18 @@ func runIn[T any](t *testing.T, b *browserTab, a chromedp.Action[T]) T {
 	return v
 }
 
-// joinChat joins the chat as name and waits until the page says it is online.
-func (b *browserTab) joinChat(t *testing.T, name string) {
+// feature:websockets begin
+
+// joinChat joins the chat under the tab's name and waits until the page
+// says it is online.
+func (b *browserTab) joinChat(t *testing.T) {
 	t.Helper()
-	b.name = name
 	b.do(t,
-		chromedp.SendKeys(chromedp.ID("chat-name"), name),
+		chromedp.SendKeys(chromedp.ID("chat-name"), b.name),
 		chromedp.Click(chromedp.ID("chat-join-button")),
 		chromedp.WaitVisible(chromedp.CSS(`#chat-status[data-state="online"]`)),
 	)
-	b.waitChat(t, "", name+" joined")
+	b.waitChat(t, "", b.name+" joined")
 }
 
 // say types text into the chat and sends it.
@@ -317,11 +321,15 @@ func (b *browserTab) waitChat(t *testing.T, who, text string) {
 		who, text)
 }
 
+// feature:websockets end
+
 // waitText waits for an element matching selector whose text contains text.
 func (b *browserTab) waitText(t *testing.T, selector, text string) {
 	t.Helper()
 	b.poll(t, `(sel, text) => [...document.querySelectorAll(sel)].some(e => e.textContent.includes(text))`, selector, text)
 }
+
+// feature:tasks begin
 
 // waitPrefix waits for an element matching selector whose text starts with
 // prefix.
@@ -329,6 +337,8 @@ func (b *browserTab) waitPrefix(t *testing.T, selector, prefix string) {
 	t.Helper()
 	b.poll(t, `(sel, prefix) => [...document.querySelectorAll(sel)].some(e => e.textContent.startsWith(prefix))`, selector, prefix)
 }
+
+// feature:tasks end
 
 func (b *browserTab) poll(t *testing.T, fn string, args ...any) {
 	t.Helper()
@@ -343,12 +353,16 @@ func (b *browserTab) poll(t *testing.T, fn string, args ...any) {
 	}
 }
 
+// feature:tasks begin
+
 // allowLogged declares a message that the next steps cause on purpose.
 func (b *browserTab) allowLogged(substr string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.allowed = append(b.allowed, substr)
 }
+
+// feature:tasks end
 
 // problems returns the console errors and CSP violations logged so far,
 // but for those allowed.

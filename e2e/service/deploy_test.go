@@ -49,7 +49,10 @@ func TestComposeFile(t *testing.T) {
 
 	names := settingNames(t)
 
-	for _, name := range []string{"api1", "api2", "proxy", "redis", "mailpit"} {
+	for _, name := range []string{
+		"api1", "api2", "proxy", "redis",
+		"mailpit", // feature:tasks
+	} {
 		if _, err := project.GetService(name); err != nil {
 			t.Errorf("service %s is missing", name)
 		}
@@ -64,12 +67,19 @@ func TestComposeFile(t *testing.T) {
 				t.Errorf("%s sets %s, which the service does not read", name, key)
 			}
 		}
-		for _, key := range []string{"REDIS_URL", "SMTP_URL", "STORAGE_DIR", "COOKIE_HASH_KEY"} {
+		for _, key := range []string{
+			"REDIS_URL", "COOKIE_HASH_KEY",
+			"SMTP_URL",    // feature:tasks
+			"STORAGE_DIR", // feature:files
+		} {
 			if svc.Environment[key] == nil {
 				t.Errorf("%s does not set %s", name, key)
 			}
 		}
-		for _, dep := range []string{"redis", "mailpit"} {
+		for _, dep := range []string{
+			"redis",
+			"mailpit", // feature:tasks
+		} {
 			if d, ok := svc.DependsOn[dep]; !ok || d.Condition != types.ServiceConditionHealthy {
 				t.Errorf("%s should wait for %s to be healthy", name, dep)
 			}
@@ -77,9 +87,11 @@ func TestComposeFile(t *testing.T) {
 		if svc.HealthCheck == nil || len(svc.HealthCheck.Test) == 0 {
 			t.Errorf("%s has no health check", name)
 		}
+		// feature:files begin
 		if !mountsVolume(svc, "uploads") {
 			t.Errorf("%s does not mount the shared uploads volume", name)
 		}
+		// feature:files end
 	}
 	if proxy, err := project.GetService("proxy"); err == nil {
 		for _, api := range []string{"api1", "api2"} {
@@ -107,6 +119,7 @@ func TestComposeVersionDocumented(t *testing.T) {
 	}
 }
 
+// feature:files begin
 func mountsVolume(svc types.ServiceConfig, name string) bool {
 	for _, v := range svc.Volumes {
 		if v.Type == types.VolumeTypeVolume && v.Source == name {
@@ -115,6 +128,8 @@ func mountsVolume(svc types.ServiceConfig, name string) bool {
 	}
 	return false
 }
+
+// feature:files end
 
 // TestDockerfile checks what the image promises: a static build, a
 // non-root distroless runtime, a health check that needs no shell, and

@@ -110,7 +110,11 @@ type runningService struct {
 func startService(t *testing.T, pairs ...string) *runningService {
 	t.Helper()
 	addr := freeAddr(t)
-	env := []string{"HTTP_ADDR=" + addr, "LOG_FORMAT=text", "STORAGE_DIR=" + t.TempDir()}
+	env := []string{
+		"HTTP_ADDR=" + addr,
+		"LOG_FORMAT=text",
+		"STORAGE_DIR=" + t.TempDir(), // feature:files
+	}
 	for i := 0; i+1 < len(pairs); i += 2 {
 		env = append(env, pairs[i]+"="+pairs[i+1])
 	}

@@ -69,3 +69,10 @@ func handleDownloadSample(pace Pace) echo.HandlerFunc {
 		return w.err()
 	}
 }
+
+// downloadWriter returns c's response as a fileWriter whose write deadline
+// keeps pace with the download.
+func downloadWriter(c echo.Context, pace Pace) *fileWriter {
+	rc := http.NewResponseController(c.Response())
+	return &fileWriter{res: c.Response(), deadline: startDeadline(rc.SetWriteDeadline, pace)}
+}

@@ -30,13 +30,6 @@ type fileWriter struct {
 	status   int       // the error status held back, or 0
 }
 
-// downloadWriter returns c's response as a fileWriter whose write deadline
-// keeps pace with the download.
-func downloadWriter(c echo.Context, pace Pace) *fileWriter {
-	rc := http.NewResponseController(c.Response())
-	return &fileWriter{res: c.Response(), deadline: startDeadline(rc.SetWriteDeadline, pace)}
-}
-
 func (w *fileWriter) Header() http.Header {
 	return w.res.Header()
 }

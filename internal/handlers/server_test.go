@@ -169,6 +169,7 @@ func (s *fileServer) start(t *testing.T) *httptest.Server {
 	return srv
 }
 
+// feature:files begin
 // waitLog waits until the log has a line containing want and returns the log.
 func (s *fileServer) waitLog(t *testing.T, want string) string {
 	t.Helper()
@@ -180,6 +181,8 @@ func (s *fileServer) waitLog(t *testing.T, want string) string {
 	t.Fatalf("no log line with %s in:\n%s", want, s.logs.String())
 	return ""
 }
+
+// feature:files end
 
 // lockedBuffer is a bytes.Buffer for a server's goroutines and a test's.
 type lockedBuffer struct {

@@ -486,10 +486,14 @@ func (ch *chatLoad) check() chatCheck {
 	return c
 }
 
-// sleepCtx sleeps for d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) {
-	select {
-	case <-ctx.Done():
-	case <-time.After(d):
-	}
+// checkChat reports whether every chat message reached the clients that
+// had to receive it.
+func (s *soak) checkChat() {
+	c := s.chat.check()
+	s.rep.printf("chat\n  %d clients: sessions %d reading, %d sending, %d stalled (%d of them dropped by the server), %d vanishing (%d vanished)\n",
+		s.opts.chatClients, c.sessions[roleReader], c.sessions[roleSender], c.stalled, c.dropped, c.sessions[roleVanisher], c.vanished)
+	s.rep.printf("  %d messages sent, %d judged (the rest sent while Redis was down or by a sender cut off); %d of %d deliveries due were made\n",
+		c.sent, c.judged, c.delivered, c.expected)
+	s.rep.check("every chat message reached every client that kept reading", len(c.problems) == 0 && c.expected > 0,
+		fmt.Sprintf("%d of %d deliveries", c.delivered, c.expected)+samples(c.problems))
 }

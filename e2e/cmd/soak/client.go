@@ -12,10 +12,14 @@ import (
 	"github.com/gorilla/websocket"
 )
 
+// feature:websockets begin
+
 // stallerReceiveBuffer is the socket receive buffer of a chat client that
 // stops reading. Kept small, it fills within the run, so the server's
 // handling of a client that cannot keep up is put to work.
 const stallerReceiveBuffer = 4 << 10
+
+// feature:websockets end
 
 // loopbackDialer dials like net.Dialer but refuses any address that is not
 // on this machine: the soak sends traffic to 127.0.0.1 only.
@@ -46,6 +50,8 @@ func newHTTPClient() (*http.Client, *http.Transport) {
 	return &http.Client{Transport: tr, Timeout: requestTimeout}, tr
 }
 
+// feature:websockets begin
+
 // newWebSocketDialers returns the dialer of well-behaved WebSocket clients,
 // and the one of clients that will stop reading, with a small receive
 // buffer.
@@ -67,3 +73,5 @@ func newWebSocketDialers() (normal, staller *websocket.Dialer) {
 	return &websocket.Dialer{NetDialContext: d.DialContext, HandshakeTimeout: 10 * time.Second},
 		&websocket.Dialer{NetDialContext: small.DialContext, HandshakeTimeout: 10 * time.Second}
 }
+
+// feature:websockets end

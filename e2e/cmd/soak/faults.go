@@ -9,9 +9,12 @@ import (
 
 // Kinds of fault the soak injects.
 const (
-	faultSMTP    = "smtp"    // the mail server answers 451
 	faultRedis   = "redis"   // Redis is down for a restart
 	faultRestart = "restart" // an instance is shutting down and starting again
+	// feature:tasks begin
+	faultSMTP = "smtp" // the mail server answers 451
+	// feature:tasks end
+
 	// windowStart is no fault but is excused like one: the instances'
 	// first start, while /readyz answers 503 until every check passes.
 	windowStart = "start"
@@ -68,7 +71,10 @@ func (f *faultLog) during(kind string, t time.Time, before, after time.Duration)
 
 // duringAny is during for faults of every kind.
 func (f *faultLog) duringAny(t time.Time, before, after time.Duration) bool {
-	for _, kind := range []string{faultSMTP, faultRedis, faultRestart, windowStart} {
+	for _, kind := range []string{
+		faultRedis, faultRestart, windowStart,
+		faultSMTP, // feature:tasks
+	} {
 		if f.during(kind, t, before, after) {
 			return true
 		}
@@ -85,7 +91,7 @@ func (f *faultLog) offset(t time.Time) float64 {
 func (f *faultLog) event(format string, args ...any) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.events = append(f.events, fmt.Sprintf("%6.1fs  ", time.Since(f.start).Seconds())+fmt.Sprintf(format, args...))
+	f.events = append(f.events, fmt.Sprintf("%6.1fs  ", f.offset(time.Now()))+fmt.Sprintf(format, args...))
 }
 
 func (f *faultLog) print(w io.Writer) {

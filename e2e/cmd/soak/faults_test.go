@@ -21,7 +21,7 @@ func TestFaultLogDuring(t *testing.T) {
 		want          bool
 	}{
 		{"Inside", faultRedis, inside, 0, 0, true},
-		{"OtherKind", faultSMTP, inside, 0, 0, false},
+		{"OtherKind", faultRestart, inside, 0, 0, false},
 		{"Later", faultRedis, after, 0, 0, false},
 		{"LaterWithinMargin", faultRedis, after, 0, 2 * time.Second, true},
 		{"Earlier", faultRedis, inside.Add(-time.Hour), 0, 0, false},
@@ -38,8 +38,8 @@ func TestFaultLogDuring(t *testing.T) {
 
 func TestFaultLogOpenWindow(t *testing.T) {
 	f := newFaultLog(time.Now())
-	f.begin(faultSMTP)
-	if !f.during(faultSMTP, time.Now().Add(time.Hour), 0, 0) {
+	f.begin(faultRestart)
+	if !f.during(faultRestart, time.Now().Add(time.Hour), 0, 0) {
 		t.Error("a fault not yet ended covers every later time")
 	}
 }

@@ -401,3 +401,22 @@ func storageLeftovers(dir string, stored map[string]bool) ([]string, error) {
 	}
 	return out, nil
 }
+
+// checkFiles reports whether every stored file came back whole and
+// STORAGE_DIR holds nothing else.
+func (s *soak) checkFiles(c filesCheck) {
+	aborted := s.rec.count(routeUploadAborted, "aborted")
+	s.files.mu.Lock()
+	overLimit := s.files.overLimit
+	s.files.mu.Unlock()
+	s.rep.printf("files\n  %d stored, %d byte-identical on download (%s); %d uploads aborted midway, %d over the limit\n",
+		c.stored, c.identical, mib(c.bytes), aborted, overLimit)
+	s.rep.check("every upload byte-identical on download", len(c.problems) == 0 && c.stored > 0,
+		fmt.Sprintf("%d of %d", c.identical, c.stored)+samples(c.problems))
+	left, err := storageLeftovers(s.storage, s.files.ids())
+	if err != nil {
+		left = append(left, err.Error())
+	}
+	s.rep.check("no temporary or partial file left in STORAGE_DIR", len(left) == 0,
+		fmt.Sprintf("%d stored files, %d other entries", c.stored, len(left))+samples(left))
+}

@@ -30,7 +30,7 @@ func smallRoutes() []smallRoute {
 		{"/healthz", http.StatusOK},
 		{"/readyz", http.StatusOK},
 		{"/static/robots.txt", http.StatusOK},
-		{"/download", http.StatusOK},
+		{"/download", http.StatusOK}, // feature:files
 		{"/openapi.yaml", http.StatusOK},
 		{"/no-such-page", http.StatusNotFound},
 	}

@@ -17,10 +17,12 @@ type logCheck struct {
 	excused    int // ERROR lines during or just after a fault
 	unexpected int // ERROR lines outside faults, and lines that are not JSON
 	samples    []string
+	// feature:tasks begin
 	// lost holds the request ids of jobs the service logged as lost:
 	// accepted, then not stored because Redis failed in that instant, a
 	// loss the service documents and logs.
 	lost map[string]bool
+	// feature:tasks end
 }
 
 // scanLog reads a service log (JSON lines) and counts its ERROR lines. One
@@ -33,7 +35,8 @@ func scanLog(path string, faults *faultLog) (logCheck, error) {
 		return logCheck{}, fmt.Errorf("open service log: %w", err)
 	}
 	defer f.Close()
-	c := logCheck{lost: map[string]bool{}}
+	var c logCheck
+	c.lost = map[string]bool{} // feature:tasks
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 4<<20)
 	for sc.Scan() {
@@ -43,7 +46,7 @@ func scanLog(path string, faults *faultLog) (logCheck, error) {
 			Level string    `json:"level"`
 			Msg   string    `json:"msg"`
 			Err   string    `json:"error"`
-			ReqID string    `json:"request_id"`
+			ReqID string    `json:"request_id"` // feature:tasks
 		}
 		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
 			c.problem(fmt.Sprintf("not a JSON log line: %.200s", sc.Text()))
@@ -53,9 +56,11 @@ func scanLog(path string, faults *faultLog) (logCheck, error) {
 			continue
 		}
 		c.errors++
+		// feature:tasks begin
 		if strings.HasPrefix(line.Msg, "email job lost") {
 			c.lost[line.ReqID] = true
 		}
+		// feature:tasks end
 		if faults.duringAny(line.Time, 2*time.Second, 10*time.Second) {
 			c.excused++
 			continue

@@ -45,7 +45,7 @@ type options struct {
 	redisServer string
 	duration    time.Duration
 	scenarios   []scenario
-	chatClients int
+	chatClients int // feature:websockets
 	rate        float64
 	maxRequests int64
 	keep        bool
@@ -91,8 +91,8 @@ func parseOptions(args []string, usage io.Writer) (options, error) {
 	fs.StringVar(&o.redisServer, "redis-server", "redis-server", "the redis-server binary the redis scenario starts")
 	fs.DurationVar(&o.duration, "duration", time.Minute, "how long the load runs, per scenario")
 	fs.StringVar(&scenarios, "scenarios", "embedded,redis", "scenarios to run, comma-separated: embedded, redis")
-	fs.IntVar(&o.chatClients, "chat-clients", 200, "chat clients, of which one in ten stalls and one in ten vanishes")
-	fs.Float64Var(&o.rate, "rate", 120, "small GETs per second; notifications, uploads and downloads scale with it")
+	fs.IntVar(&o.chatClients, "chat-clients", 200, "chat clients, of which one in ten stalls and one in ten vanishes") // feature:websockets
+	fs.Float64Var(&o.rate, "rate", 120, "small GETs per second; the other requests scale with it")
 	fs.Int64Var(&o.maxRequests, "max-requests", 1_000_000, "stop sending after this many requests, whatever the duration")
 	fs.BoolVar(&o.keep, "keep", false, "keep the logs, uploads and Redis files of passing scenarios too")
 	if err := fs.Parse(args); err != nil {
@@ -111,8 +111,10 @@ func parseOptions(args []string, usage io.Writer) (options, error) {
 	switch {
 	case o.duration < 5*time.Second || o.duration > time.Hour:
 		return o, fmt.Errorf("-duration: %v is not between 5s and 1h", o.duration)
+	// feature:websockets begin
 	case o.chatClients < 0 || o.chatClients > 2000:
 		return o, fmt.Errorf("-chat-clients: %d is not between 0 and 2000", o.chatClients)
+	// feature:websockets end
 	case o.rate <= 0 || o.rate > 5000:
 		return o, fmt.Errorf("-rate: %v is not between 0 and 5000", o.rate)
 	case o.maxRequests <= 0:

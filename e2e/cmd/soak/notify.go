@@ -219,3 +219,22 @@ func distinctMessageIDs(mails []receivedMail) int {
 	}
 	return len(ids)
 }
+
+// checkEmails reports how the emails the load asked for were delivered.
+func (s *soak) checkEmails(waited time.Duration, lost map[string]bool) {
+	c := s.notify.check(s.mail.mails(), s.sc.redis, lost)
+	s.rep.printf("emails\n  %d accepted (202), %d refused (503), %d unanswered; %d received; SMTP answered 451 %d times; last one in %v after the load\n",
+		c.accepted, c.refused, c.unknown, c.received, s.mail.refusals(), waited.Round(100*time.Millisecond))
+	if s.sc.redis {
+		s.rep.printf("  %d accepted notifications delivered once, %d more than once (%d extra copies, each with its original's Message-ID)\n",
+			c.once, c.duplicated, c.extra)
+		if c.loggedLost > 0 {
+			s.rep.printf("  %d accepted notifications lost as Redis went down between the 202 and storing the job, each logged by the service (README: Background tasks)\n", c.loggedLost)
+		}
+		s.rep.check("every accepted email delivered at least once, duplicates recognisable", len(c.problems) == 0 && c.accepted > 0,
+			fmt.Sprintf("%d of %d delivered, %d duplicated, %d logged lost", c.once+c.duplicated, c.accepted, c.duplicated, c.loggedLost)+samples(c.problems))
+		return
+	}
+	s.rep.check("every accepted email delivered exactly once", len(c.problems) == 0 && c.accepted > 0,
+		fmt.Sprintf("%d of %d exactly once", c.once, c.accepted)+samples(c.problems))
+}

@@ -37,32 +37,37 @@ func (sc scenario) describe() string {
 }
 
 const (
+	// shutdownWait is how long an instance may take to exit after SIGTERM:
+	// its SHUTDOWN_DELAY and SHUTDOWN_TIMEOUT (the defaults), and slack.
+	shutdownWait = 30 * time.Second
+	// feature:files begin
 	// soakMaxUpload is the service's MAX_UPLOAD_BYTES during the soak:
 	// smaller than the default, so that uploads over the limit stay cheap
 	// on a small machine.
 	soakMaxUpload = 16 << 20
-	// shutdownWait is how long an instance may take to exit after SIGTERM:
-	// its SHUTDOWN_DELAY and SHUTDOWN_TIMEOUT (the defaults), and slack.
-	shutdownWait = 30 * time.Second
+	// feature:files end
+	// feature:tasks begin
 	// deliveryWait bounds the wait for the last emails after the load:
 	// retries after the mail server's failure back off for up to 15s.
 	deliveryWait = 90 * time.Second
+	// feature:tasks end
 )
 
 // serviceEnv is the whole environment of an instance: the service's
-// defaults but for where it listens, keeps files and sends mail.
-func serviceEnv(addr, storageDir, smtpURL, redisURL string) []string {
+// defaults but for where it listens, reaches Redis, keeps files and sends
+// mail.
+func (s *soak) serviceEnv(addr string) []string {
 	env := []string{
 		"HTTP_ADDR=" + addr,
-		"STORAGE_DIR=" + storageDir,
 		"LOG_FORMAT=json",
 		"SHUTDOWN_DELAY=500ms",
-		fmt.Sprintf("MAX_UPLOAD_BYTES=%d", soakMaxUpload),
-		"SMTP_URL=" + smtpURL,
-		"MAIL_FROM=soak@example.com",
+		"STORAGE_DIR=" + s.storage,                        // feature:files
+		fmt.Sprintf("MAX_UPLOAD_BYTES=%d", soakMaxUpload), // feature:files
+		"SMTP_URL=" + s.mail.url(),                        // feature:tasks
+		"MAIL_FROM=soak@example.com",                      // feature:tasks
 	}
-	if redisURL != "" {
-		env = append(env, "REDIS_URL="+redisURL)
+	if s.redis != nil {
+		env = append(env, "REDIS_URL="+s.redis.url())
 	}
 	return env
 }
@@ -77,18 +82,21 @@ type soak struct {
 
 	client    *http.Client
 	transport *http.Transport
-	mail      *mailSink
 	redis     *redisServer
 	instances []*instance
 	cluster   *cluster
-	storage   string
+	rec       *recorder
+	faults    *faultLog
 
-	rec    *recorder
-	faults *faultLog
+	// feature:tasks begin
+	mail   *mailSink
 	notify *notifyLoad
-	files  *fileLoad
-	chat   *chatLoad
-	routes map[string]bool // which of notify, chat and ws the service has
+	// feature:tasks end
+	// feature:files begin
+	storage string // the instances' STORAGE_DIR
+	files   *fileLoad
+	// feature:files end
+	chat *chatLoad // feature:websockets
 
 	mu       sync.Mutex
 	baseline map[*instance]procSample
@@ -104,7 +112,7 @@ func runScenario(ctx context.Context, sc scenario, opts options, progress io.Wri
 		rep:      newReport(fmt.Sprintf("soak %s: %s, %v of load", sc.name, sc.describe(), opts.duration)),
 		rec:      newRecorder(opts.maxRequests),
 		faults:   newFaultLog(time.Now()),
-		notify:   newNotifyLoad(sc.name),
+		notify:   newNotifyLoad(sc.name), // feature:tasks
 		baseline: map[*instance]procSample{},
 		peak:     map[*instance]procSample{},
 	}
@@ -129,17 +137,17 @@ func (s *soak) setUp(ctx context.Context) error {
 		return fmt.Errorf("create work directory: %w", err)
 	}
 	s.dir = dir
-	s.storage = filepath.Join(dir, "uploads")
-	if s.mail, err = startMailSink(ctx); err != nil {
-		return err
-	}
-	redisURL := ""
 	if s.sc.redis {
 		if s.redis, err = startRedis(ctx, s.opts.redisServer, filepath.Join(dir, "redis")); err != nil {
 			return err
 		}
-		redisURL = s.redis.url()
 	}
+	// feature:tasks begin
+	if s.mail, err = startMailSink(ctx); err != nil {
+		return err
+	}
+	// feature:tasks end
+	s.storage = filepath.Join(dir, "uploads") // feature:files
 	for i := range s.sc.instances {
 		port, err := freePort(ctx)
 		if err != nil {
@@ -153,7 +161,7 @@ func (s *soak) setUp(ctx context.Context) error {
 		addr := fmt.Sprintf("127.0.0.1:%d", port)
 		s.instances = append(s.instances, &instance{
 			name: name, addr: addr, binary: s.opts.apiBinary, log: log,
-			env: serviceEnv(addr, s.storage, s.mail.url(), redisURL),
+			env: s.serviceEnv(addr),
 		})
 	}
 	s.cluster = newCluster(s.instances)
@@ -170,9 +178,8 @@ func (s *soak) setUp(ctx context.Context) error {
 		s.cluster.setUp(in, true)
 	}
 	started()
-	s.routes = s.probeRoutes(ctx)
-	s.files = &fileLoad{cl: s.cluster, client: s.client, rec: s.rec, maxUpload: soakMaxUpload}
-	s.chat = newChatLoad(s.cluster, s.rec, s.faults, s.opts.chatClients)
+	s.files = &fileLoad{cl: s.cluster, client: s.client, rec: s.rec, maxUpload: soakMaxUpload} // feature:files
+	s.chat = newChatLoad(s.cluster, s.rec, s.faults, s.opts.chatClients)                       // feature:websockets
 
 	// The starting level the leak checks compare with.
 	for _, in := range s.instances {
@@ -186,32 +193,6 @@ func (s *soak) setUp(ctx context.Context) error {
 	return nil
 }
 
-// probeRoutes finds whether the service has POST /notify, GET /chat and
-// GET /ws. Without one (a copy of the template that dropped a feature) the
-// rest of the soak still runs, and the checks the route would feed fail
-// with a clear reason rather than a flood of 404s.
-func (s *soak) probeRoutes(ctx context.Context) map[string]bool {
-	base := s.instances[0].base()
-	found := map[string]bool{}
-	for _, p := range []struct{ name, method, path string }{
-		{"notify", http.MethodPost, "/notify"},
-		{"chat", http.MethodGet, "/chat"},
-		{"ws", http.MethodGet, "/ws"},
-	} {
-		req, err := http.NewRequestWithContext(ctx, p.method, base+p.path, nil)
-		if err != nil {
-			continue
-		}
-		resp, err := s.client.Do(req)
-		if err != nil {
-			continue
-		}
-		resp.Body.Close()
-		found[p.name] = resp.StatusCode != http.StatusNotFound
-	}
-	return found
-}
-
 // load runs every kind of traffic at once for the duration, with the
 // faults, then lets the requests under way finish.
 func (s *soak) load(ctx context.Context) {
@@ -223,42 +204,39 @@ func (s *soak) load(ctx context.Context) {
 
 	var wg sync.WaitGroup
 	wg.Go(func() { sendSmallGETs(loadCtx, s.cluster, s.client, s.rec, s.faults, rate) })
-	if s.routes["notify"] {
-		wg.Go(func() { s.notify.send(loadCtx, s.cluster, s.client, s.rec, s.faults, rate/10) })
-	}
+	wg.Go(func() { s.notify.send(loadCtx, s.cluster, s.client, s.rec, s.faults, rate/10) }) // feature:tasks
+	// feature:files begin
 	wg.Go(func() {
 		paced(loadCtx, s.rec, rate/40, 2, func(reqCtx context.Context, rng *rand.Rand) { s.files.upload(reqCtx, loadCtx, rng) })
 	})
 	wg.Go(func() {
 		paced(loadCtx, s.rec, rate/20, 2, func(reqCtx context.Context, rng *rand.Rand) { s.files.download(reqCtx, loadCtx, rng) })
 	})
-	chat := s.routes["chat"] && s.routes["ws"]
-	if chat {
-		s.chat.start(loadCtx)
-	}
+	// feature:files end
+	s.chat.start(loadCtx) // feature:websockets
 	wg.Go(func() { s.watch(loadCtx) })
 	var faultErr error
 	wg.Go(func() { faultErr = s.injectFaults(loadCtx) })
 	wg.Wait()
-	if chat {
-		s.logf("load over; closing the chat clients")
-		s.chat.stop()
-	}
+	// feature:websockets begin
+	s.logf("load over; closing the chat clients")
+	s.chat.stop()
+	// feature:websockets end
 	if faultErr != nil {
 		s.rep.check("faults injected", false, faultErr.Error())
 	}
 }
 
-// injectFaults makes the mail server fail for a while, restarts Redis (in
-// the Redis scenario) and restarts the last instance with SIGTERM, each at
-// its point of the run.
+// injectFaults runs the faults, each at its point of the run: the mail
+// server fails for a while, Redis restarts (in the Redis scenario) and the
+// last instance restarts after a SIGTERM.
 func (s *soak) injectFaults(ctx context.Context) error {
-	d := s.opts.duration
 	// Each fault, once begun, is carried through even if the load ends
 	// meanwhile, so that nothing is left half-broken.
 	finish := context.WithoutCancel(ctx)
+	// feature:tasks begin
 	if s.until(ctx, 0.15) {
-		outage := min(max(d/8, 2*time.Second), 6*time.Second)
+		outage := min(max(s.opts.duration/8, 2*time.Second), 6*time.Second)
 		end := s.faults.begin(faultSMTP)
 		s.mail.setFailing(true)
 		s.event("SMTP server answers 451 to every message for %v", outage)
@@ -267,6 +245,7 @@ func (s *soak) injectFaults(ctx context.Context) error {
 		end()
 		s.event("SMTP server accepts mail again")
 	}
+	// feature:tasks end
 	if s.redis != nil && s.until(ctx, 0.40) {
 		end := s.faults.begin(faultRedis)
 		s.event("Redis: SHUTDOWN SAVE, down for 1s, started again")
@@ -290,6 +269,14 @@ func (s *soak) until(ctx context.Context, fraction float64) bool {
 	at := s.faults.start.Add(time.Duration(fraction * float64(s.opts.duration)))
 	sleepCtx(ctx, time.Until(at))
 	return ctx.Err() == nil
+}
+
+// sleepCtx sleeps for d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
 }
 
 func (s *soak) event(format string, args ...any) {
@@ -367,9 +354,11 @@ func (s *soak) tearDown(ctx context.Context) {
 	if s.redis != nil {
 		_ = s.redis.shutdown(context.WithoutCancel(ctx), false)
 	}
+	// feature:tasks begin
 	if s.mail != nil {
 		s.mail.close()
 	}
+	// feature:tasks end
 	s.transport.CloseIdleConnections()
 	if s.dir == "" {
 		return

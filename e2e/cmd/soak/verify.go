@@ -29,13 +29,14 @@ func (s *soak) verify(ctx context.Context) {
 	rep.printf("faults\n")
 	s.faults.print(&rep.body)
 
-	var waited time.Duration
-	if s.routes["notify"] {
-		s.logf("waiting for the last emails")
-		waited = s.notify.waitDelivered(ctx, s.mail, func() map[string]bool { return s.scanLogs().lost }, deliveryWait)
-	}
+	// feature:tasks begin
+	s.logf("waiting for the last emails")
+	waited := s.notify.waitDelivered(ctx, s.mail, func() map[string]bool { return s.scanLogs().lost }, deliveryWait)
+	// feature:tasks end
+	// feature:files begin
 	s.logf("downloading every stored file")
 	files := s.files.verifyAll(ctx)
+	// feature:files end
 
 	s.logf("waiting for the instances to settle")
 	s.transport.CloseIdleConnections()
@@ -66,64 +67,11 @@ func (s *soak) verify(ctx context.Context) {
 	n, problems := s.rec.problems()
 	rep.check("every answer as expected", n == 0, fmt.Sprintf("%d unexpected outcomes", n)+samples(problems))
 
-	s.checkEmails(waited, logs.lost)
-	s.checkFiles(files)
-	s.checkChat()
+	s.checkEmails(waited, logs.lost) // feature:tasks
+	s.checkFiles(files)              // feature:files
+	s.checkChat()                    // feature:websockets
 	s.checkProcesses(settled, leaks)
 	s.checkLogs(logs)
-}
-
-func (s *soak) checkEmails(waited time.Duration, lost map[string]bool) {
-	if !s.routes["notify"] {
-		s.rep.check("emails", false, "the service has no POST /notify")
-		return
-	}
-	c := s.notify.check(s.mail.mails(), s.sc.redis, lost)
-	s.rep.printf("emails\n  %d accepted (202), %d refused (503), %d unanswered; %d received; SMTP answered 451 %d times; last one in %v after the load\n",
-		c.accepted, c.refused, c.unknown, c.received, s.mail.refusals(), waited.Round(100*time.Millisecond))
-	if s.sc.redis {
-		s.rep.printf("  %d accepted notifications delivered once, %d more than once (%d extra copies, each with its original's Message-ID)\n",
-			c.once, c.duplicated, c.extra)
-		if c.loggedLost > 0 {
-			s.rep.printf("  %d accepted notifications lost as Redis went down between the 202 and storing the job, each logged by the service (README: Background tasks)\n", c.loggedLost)
-		}
-		s.rep.check("every accepted email delivered at least once, duplicates recognisable", len(c.problems) == 0 && c.accepted > 0,
-			fmt.Sprintf("%d of %d delivered, %d duplicated, %d logged lost", c.once+c.duplicated, c.accepted, c.duplicated, c.loggedLost)+samples(c.problems))
-		return
-	}
-	s.rep.check("every accepted email delivered exactly once", len(c.problems) == 0 && c.accepted > 0,
-		fmt.Sprintf("%d of %d exactly once", c.once, c.accepted)+samples(c.problems))
-}
-
-func (s *soak) checkFiles(c filesCheck) {
-	aborted := s.rec.count(routeUploadAborted, "aborted")
-	s.files.mu.Lock()
-	overLimit := s.files.overLimit
-	s.files.mu.Unlock()
-	s.rep.printf("files\n  %d stored, %d byte-identical on download (%s); %d uploads aborted midway, %d over the limit\n",
-		c.stored, c.identical, mib(c.bytes), aborted, overLimit)
-	s.rep.check("every upload byte-identical on download", len(c.problems) == 0 && c.stored > 0,
-		fmt.Sprintf("%d of %d", c.identical, c.stored)+samples(c.problems))
-	left, err := storageLeftovers(s.storage, s.files.ids())
-	if err != nil {
-		left = append(left, err.Error())
-	}
-	s.rep.check("no temporary or partial file left in STORAGE_DIR", len(left) == 0,
-		fmt.Sprintf("%d stored files, %d other entries", c.stored, len(left))+samples(left))
-}
-
-func (s *soak) checkChat() {
-	if !s.routes["chat"] || !s.routes["ws"] {
-		s.rep.check("chat", false, "the service has no GET /chat or no GET /ws")
-		return
-	}
-	c := s.chat.check()
-	s.rep.printf("chat\n  %d clients: sessions %d reading, %d sending, %d stalled (%d of them dropped by the server), %d vanishing (%d vanished)\n",
-		s.opts.chatClients, c.sessions[roleReader], c.sessions[roleSender], c.stalled, c.dropped, c.sessions[roleVanisher], c.vanished)
-	s.rep.printf("  %d messages sent, %d judged (the rest sent while Redis was down or by a sender cut off); %d of %d deliveries due were made\n",
-		c.sent, c.judged, c.delivered, c.expected)
-	s.rep.check("every chat message reached every client that kept reading", len(c.problems) == 0 && c.expected > 0,
-		fmt.Sprintf("%d of %d deliveries", c.delivered, c.expected)+samples(c.problems))
 }
 
 // settle waits for an instance to come back near its starting level after
@@ -220,12 +168,13 @@ func (s *soak) processes() int {
 type serviceLogs struct {
 	lines, errors, excused, unexpected int
 	samples                            []string
-	lost                               map[string]bool
+	lost                               map[string]bool // feature:tasks
 }
 
 // scanLogs reads every instance's log once its processes have ended.
 func (s *soak) scanLogs() serviceLogs {
-	all := serviceLogs{lost: map[string]bool{}}
+	var all serviceLogs
+	all.lost = map[string]bool{} // feature:tasks
 	for _, in := range s.instances {
 		c, err := scanLog(in.log.Name(), s.faults)
 		if err != nil {
@@ -236,7 +185,7 @@ func (s *soak) scanLogs() serviceLogs {
 		for _, p := range c.samples {
 			all.samples = append(all.samples, in.name+": "+p)
 		}
-		maps.Copy(all.lost, c.lost)
+		maps.Copy(all.lost, c.lost) // feature:tasks
 	}
 	return all
 }
