@@ -17,12 +17,6 @@ type logCheck struct {
 	excused    int // ERROR lines during or just after a fault
 	unexpected int // ERROR lines outside faults, and lines that are not JSON
 	samples    []string
-	// feature:tasks begin
-	// lost holds the request ids of jobs the service logged as lost:
-	// accepted, then not stored because Redis failed in that instant, a
-	// loss the service documents and logs.
-	lost map[string]bool
-	// feature:tasks end
 }
 
 // scanLog reads a service log (JSON lines) and counts its ERROR lines. One
@@ -36,7 +30,6 @@ func scanLog(path string, faults *faultLog) (logCheck, error) {
 	}
 	defer f.Close()
 	var c logCheck
-	c.lost = map[string]bool{} // feature:tasks
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 4<<20)
 	for sc.Scan() {
@@ -46,7 +39,6 @@ func scanLog(path string, faults *faultLog) (logCheck, error) {
 			Level string    `json:"level"`
 			Msg   string    `json:"msg"`
 			Err   string    `json:"error"`
-			ReqID string    `json:"request_id"` // feature:tasks
 		}
 		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
 			c.problem(fmt.Sprintf("not a JSON log line: %.200s", sc.Text()))
@@ -56,11 +48,6 @@ func scanLog(path string, faults *faultLog) (logCheck, error) {
 			continue
 		}
 		c.errors++
-		// feature:tasks begin
-		if strings.HasPrefix(line.Msg, "email job lost") {
-			c.lost[line.ReqID] = true
-		}
-		// feature:tasks end
 		if faults.duringAny(line.Time, 2*time.Second, 10*time.Second) {
 			c.excused++
 			continue

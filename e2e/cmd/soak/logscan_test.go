@@ -39,23 +39,4 @@ func TestScanLog(t *testing.T) {
 	}
 }
 
-// feature:tasks begin
-func TestScanLogFindsLostJobs(t *testing.T) {
-	log := strings.Join([]string{
-		`{"time":"2026-01-02T15:04:05Z","level":"ERROR","msg":"email job lost: enqueue failed after the response","request_id":"soak-notify-7"}`,
-		`{"time":"2026-01-02T15:04:06Z","level":"ERROR","msg":"email failed","request_id":"soak-notify-8"}`,
-	}, "\n")
-	path := filepath.Join(t.TempDir(), "api.log")
-	if err := os.WriteFile(path, []byte(log), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c, err := scanLog(path, newFaultLog(time.Now()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !c.lost["soak-notify-7"] || len(c.lost) != 1 {
-		t.Errorf("lost = %v, want the request of the job logged as lost", c.lost)
-	}
-}
-
 // feature:tasks end

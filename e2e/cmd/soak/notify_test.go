@@ -30,7 +30,7 @@ func TestNotifyCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := l.check(tt.mails, tt.atLeastOnce, nil)
+			c := l.check(tt.mails, tt.atLeastOnce)
 			if c.once != tt.wantOnce {
 				t.Errorf("once = %d, want %d", c.once, tt.wantOnce)
 			}
@@ -40,30 +40,6 @@ func TestNotifyCheck(t *testing.T) {
 			got := strings.Join(c.problems, "; ")
 			if tt.wantProblem == "" && got != "" || !strings.Contains(got, tt.wantProblem) {
 				t.Errorf("problems = %q, want %q", got, tt.wantProblem)
-			}
-		})
-	}
-}
-
-func TestNotifyCheckCountsLoggedLossApart(t *testing.T) {
-	l := newNotifyLoad("test")
-	l.outcomes = map[int]notifyOutcome{0: notifyAccepted, 1: notifyAccepted}
-	mails := []receivedMail{{To: recipient(0), MessageID: "a", Body: l.message(0)}}
-	lost := map[string]bool{notifyRequestID(1): true}
-	tests := []struct {
-		name         string
-		atLeastOnce  bool
-		wantLost     int
-		wantProblems int
-	}{
-		{"Redis", true, 1, 0},
-		{"InMemoryHasNoSuchExcuse", false, 0, 1},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := l.check(mails, tt.atLeastOnce, lost)
-			if c.loggedLost != tt.wantLost || len(c.problems) != tt.wantProblems {
-				t.Errorf("loggedLost = %d, problems = %q; want %d and %d problems", c.loggedLost, c.problems, tt.wantLost, tt.wantProblems)
 			}
 		})
 	}
