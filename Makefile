@@ -18,7 +18,7 @@ export GOFLAGS := -tags=validator_novalidatefn
 ## help: list the targets
 .PHONY: help
 help:
-	@sed -n 's/^## \([a-z-]*\): /  \1\t/p' $(MAKEFILE_LIST) | expand -t 12
+	@sed -n 's/^## \([a-z0-9-]*\): /  \1\t/p' $(MAKEFILE_LIST) | expand -t 12
 
 ## run: start the service on http://localhost:8080 with embedded defaults
 .PHONY: run
@@ -65,6 +65,11 @@ build:
 .PHONY: docker
 docker:
 	docker build --build-arg VERSION=$$(git describe --always --dirty 2>/dev/null || echo dev) -t echotemplate:dev .
+
+## echo-v5: copy the service to build/echo-v5 moved to Echo v5, then build, vet and test it there
+.PHONY: echo-v5
+echo-v5:
+	./scripts/echo-v5.sh
 
 ## rename: rename the module for your service, e.g. make rename MODULE=github.com/you/orders
 .PHONY: rename
