@@ -20,7 +20,7 @@ export GOFLAGS := -tags=validator_novalidatefn
 ## help: list the targets
 .PHONY: help
 help:
-	@sed -n 's/^## \([a-z-]*\): /  \1\t/p' $(MAKEFILE_LIST) | expand -t 12
+	@sed -n 's/^## \([a-z0-9-]*\): /  \1\t/p' $(MAKEFILE_LIST) | expand -t 12
 
 ## run: build, then start the service on http://localhost:8080 with embedded defaults
 .PHONY: run
@@ -81,6 +81,11 @@ docker:
 .PHONY: remove-feature
 remove-feature:
 	./scripts/remove-feature.sh $(FEATURE)
+
+## echo-v5: copy the service to build/echo-v5 moved to Echo v5, then build, vet and test it there
+.PHONY: echo-v5
+echo-v5:
+	./scripts/echo-v5.sh
 
 ## rename: rename the module for your service, e.g. make rename MODULE=github.com/you/orders
 .PHONY: rename
