@@ -215,9 +215,11 @@ func TestHubShutdownTimeout(t *testing.T) {
 	}
 	srv := httptest.NewServer(handler(hub))
 	defer srv.Close()
-	// This client never reads, so it never answers the close frame.
-	dial(t, "ws"+strings.TrimPrefix(srv.URL, "http")+"/ws", nil)
-	eventually(t, "the connection", func() bool { return hub.Stats().Connections == 1 })
+	// After one echo, which shows the connection is served, this client
+	// reads no more, so it never answers the close frame.
+	conn := dial(t, "ws"+strings.TrimPrefix(srv.URL, "http")+"/ws", nil)
+	send(t, conn, "hi")
+	expect(t, conn, "Echo: hi")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
