@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"example.com/echotemplate/e2e/internal/e2etest"
 )
 
 // repoRoot is the service module's directory, seen from this package.
@@ -32,7 +33,7 @@ func TestMakeRunStopsCleanlyOnCtrlC(t *testing.T) {
 	if _, err := exec.LookPath("make"); err != nil {
 		t.Skip("no make on PATH")
 	}
-	addr := freeAddr(t)
+	addr := e2etest.FreeAddr(t)
 	var out bytes.Buffer
 	cmd := exec.Command("make", "--no-print-directory", "run")
 	cmd.Dir = repoRoot
@@ -191,14 +192,4 @@ func TestVulncheckIsOneLineWhenItPasses(t *testing.T) {
 			}
 		})
 	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }

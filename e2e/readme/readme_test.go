@@ -17,14 +17,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime/debug"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"example.com/echotemplate/e2e/internal/e2etest"
 	"example.com/echotemplate/internal/testenv"
 )
 
@@ -235,48 +234,19 @@ func workDir(t *testing.T) string {
 	return dir
 }
 
-// apiBinary builds the service once per test binary, with -race when the
-// tests run with it; API_BIN names a binary instead.
-var apiBinary = sync.OnceValues(func() (string, error) {
-	if bin := os.Getenv("API_BIN"); bin != "" {
-		return filepath.Abs(bin)
-	}
-	dir, err := os.MkdirTemp("", "readme-api-")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "api")
-	args := []string{"build", "-o", bin}
-	if raceEnabled() {
-		args = append(args, "-race")
-	}
-	cmd := exec.Command("go", append(args, "./cmd/api")...)
-	cmd.Dir = repoRoot
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go %s: %w\n%s", strings.Join(cmd.Args[1:], " "), err, out)
-	}
-	return bin, nil
-})
+// apiBinary is the service binary every test runs; TestMain sets it once.
+var apiBinary string
 
 func TestMain(m *testing.M) {
+	bin, cleanup, err := e2etest.BuildService(repoRoot)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "readme: %v\n", err)
+		os.Exit(1)
+	}
+	apiBinary = bin
 	code := m.Run()
-	if bin, err := apiBinary(); err == nil && os.Getenv("API_BIN") == "" {
-		_ = os.RemoveAll(filepath.Dir(bin))
-	}
+	cleanup()
 	os.Exit(code)
-}
-
-func raceEnabled() bool {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range info.Settings {
-		if s.Key == "-race" {
-			return s.Value == "true"
-		}
-	}
-	return false
 }
 
 // startService runs the service on a free loopback port with its defaults
@@ -284,18 +254,9 @@ func raceEnabled() bool {
 // when the test ends and must exit 0.
 func startService(t *testing.T) string {
 	t.Helper()
-	bin, err := apiBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := e2etest.FreeAddr(t)
 	var logs bytes.Buffer
-	cmd := exec.Command(bin)
+	cmd := exec.Command(apiBinary)
 	cmd.Env = []string{"HTTP_ADDR=" + addr, "LOG_FORMAT=text", "STORAGE_DIR=" + t.TempDir()}
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"example.com/echotemplate/e2e/internal/e2etest"
 	"example.com/echotemplate/internal/testenv"
 
 	"github.com/redis/go-redis/v9"
@@ -46,14 +47,7 @@ func TestRemoveFeatureLeavesAWorkingTree(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and tests three copies of the whole tree; skipped with -short")
 	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := exec.Command("git", "-C", root, "ls-files", "-co", "--exclude-standard").Output()
-	if err != nil {
-		t.Skipf("not in a git checkout: %v", err) // A release tarball has nothing to copy from.
-	}
+	tree := e2etest.ListTree(t, "../..") // the service module's checkout
 	env := append(os.Environ(), "GOFLAGS="+withTrimpath(os.Getenv("GOFLAGS")), "REDIS_URL="+startRedis(t))
 
 	features := []feature{
@@ -80,14 +74,7 @@ func TestRemoveFeatureLeavesAWorkingTree(t *testing.T) {
 	}
 	for _, f := range features {
 		t.Run(f.name, func(t *testing.T) {
-			dir := t.TempDir()
-			for _, name := range strings.Fields(string(files)) {
-				copyFile(t, filepath.Join(root, name), filepath.Join(dir, name))
-			}
-			// The copy is a fresh checkout for the script's git grep.
-			run(t, dir, env, "git", "init", "-q")
-			run(t, dir, env, "git", "add", "-A")
-
+			dir := tree.Copy(t)
 			run(t, dir, env, "bash", "scripts/remove-feature.sh", f.name)
 			run(t, dir, env, "go", "build", "./...")
 			run(t, dir, env, "go", "vet", "./...")
@@ -237,25 +224,4 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-func copyFile(t *testing.T, src, dst string) {
-	t.Helper()
-	b, err := os.ReadFile(src) //nolint:gosec // a file git lists in this checkout
-	if os.IsNotExist(err) {
-		return // Deleted in the work tree but still tracked.
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := os.Stat(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dst, b, info.Mode().Perm()); err != nil {
-		t.Fatal(err)
-	}
 }

@@ -3,11 +3,11 @@
 package rename
 
 import (
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"example.com/echotemplate/e2e/internal/e2etest"
 )
 
 // TestRenameLeavesABuildableTree copies the tracked tree, renames the
@@ -17,21 +17,7 @@ func TestRenameLeavesABuildableTree(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a copy of the whole tree; skipped with -short")
 	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := exec.Command("git", "-C", root, "ls-files", "-co", "--exclude-standard").Output()
-	if err != nil {
-		t.Skipf("not in a git checkout: %v", err) // A release tarball has nothing to rename from.
-	}
-	dir := t.TempDir()
-	for _, name := range strings.Fields(string(files)) {
-		copyFile(t, filepath.Join(root, name), filepath.Join(dir, name))
-	}
-	// The copy is a fresh checkout for the script's git ls-files.
-	run(t, dir, "git", "init", "-q")
-	run(t, dir, "git", "add", "-A")
+	dir := e2etest.ListTree(t, "../..").Copy(t) // the service module's checkout, as a fresh one
 
 	const newPath = "github.com/acme/orders"
 	run(t, dir, "bash", "scripts/rename.sh", newPath)
@@ -73,25 +59,4 @@ func run(t *testing.T, dir string, name string, args ...string) string {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
 	return string(out)
-}
-
-func copyFile(t *testing.T, src, dst string) {
-	t.Helper()
-	b, err := os.ReadFile(src)
-	if os.IsNotExist(err) {
-		return // Deleted in the work tree but still tracked.
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := os.Stat(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dst, b, info.Mode().Perm()); err != nil {
-		t.Fatal(err)
-	}
 }

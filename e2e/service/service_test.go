@@ -10,21 +10,19 @@
 package service
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"example.com/echotemplate/e2e/internal/e2etest"
 )
 
 // repoRoot is the service module's directory, seen from this package.
@@ -34,7 +32,7 @@ const repoRoot = "../.."
 var apiBinary string
 
 func TestMain(m *testing.M) {
-	bin, cleanup, err := serviceBinary()
+	bin, cleanup, err := e2etest.BuildService(repoRoot)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "service: %v\n", err)
 		os.Exit(1)
@@ -45,55 +43,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// serviceBinary returns API_BIN, or builds the service into a temporary
-// directory that cleanup removes.
-func serviceBinary() (bin string, cleanup func(), err error) {
-	if bin := os.Getenv("API_BIN"); bin != "" {
-		abs, err := filepath.Abs(bin)
-		if err != nil {
-			return "", nil, err
-		}
-		if _, err := os.Stat(abs); err != nil {
-			return "", nil, fmt.Errorf("API_BIN: %w", err)
-		}
-		return abs, func() {}, nil
-	}
-	dir, err := os.MkdirTemp("", "e2e-api-")
-	if err != nil {
-		return "", nil, err
-	}
-	bin = filepath.Join(dir, "api")
-	args := []string{"build", "-o", bin}
-	if raceEnabled() {
-		args = append(args, "-race")
-	}
-	cmd := exec.Command("go", append(args, "./cmd/api")...)
-	cmd.Dir = repoRoot
-	if out, err := cmd.CombinedOutput(); err != nil {
-		_ = os.RemoveAll(dir)
-		return "", nil, fmt.Errorf("go %s: %w\n%s", strings.Join(cmd.Args[1:], " "), err, out)
-	}
-	return bin, func() { _ = os.RemoveAll(dir) }, nil
-}
-
-// raceEnabled says whether this test binary was built with -race.
-func raceEnabled() bool {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range info.Settings {
-		if s.Key == "-race" {
-			return s.Value == "true"
-		}
-	}
-	return false
-}
-
 // runningService is one process of the service, started by startService.
 type runningService struct {
-	base string      // http://host:port
-	logs *syncBuffer // everything the process wrote to stdout and stderr
+	base string              // http://host:port
+	logs *e2etest.SyncBuffer // everything the process wrote to stdout and stderr
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the process has ended
 	err  error         // what cmd.Wait returned; read after done
@@ -109,7 +62,7 @@ type runningService struct {
 // when the test ends, and must exit 0.
 func startService(t *testing.T, pairs ...string) *runningService {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := e2etest.FreeAddr(t)
 	env := []string{
 		"HTTP_ADDR=" + addr,
 		"LOG_FORMAT=text",
@@ -118,7 +71,7 @@ func startService(t *testing.T, pairs ...string) *runningService {
 	for i := 0; i+1 < len(pairs); i += 2 {
 		env = append(env, pairs[i]+"="+pairs[i+1])
 	}
-	svc := &runningService{base: "http://" + addr, logs: &syncBuffer{}, done: make(chan struct{})}
+	svc := &runningService{base: "http://" + addr, logs: &e2etest.SyncBuffer{}, done: make(chan struct{})}
 	svc.cmd = exec.Command(apiBinary)
 	svc.cmd.Env = env
 	svc.cmd.Stdout, svc.cmd.Stderr = svc.logs, svc.logs
@@ -190,34 +143,4 @@ func (s *runningService) stop(t *testing.T) error {
 		s.result = fmt.Errorf("the service reported a data race; log:\n%s", s.logs)
 	}
 	return s.result
-}
-
-// freeAddr returns a loopback address that was free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// syncBuffer is a bytes.Buffer safe for the process's output and the test's
-// goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
