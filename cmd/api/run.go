@@ -23,11 +23,6 @@ import (
 	"example.com/echotemplate/web"
 )
 
-// logFlushInterval is how often log lines are written out: one system call
-// per batch instead of per request. A process killed outright (not
-// SIGTERM) loses at most this much of its log.
-const logFlushInterval = 100 * time.Millisecond
-
 // run starts the service and blocks until ctx is cancelled or SIGINT or
 // SIGTERM arrives, then shuts down in order. It returns nil after a clean
 // shutdown, so the process exits 0.
@@ -49,7 +44,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case cfg.Healthcheck:
 		return handlers.CheckLive(ctx, cfg.HTTPAddr)
 	}
-	logOut := logging.NewFlushWriter(stdout, logFlushInterval)
+	logOut := logging.NewFlushWriter(stdout, logging.FlushInterval)
 	defer logOut.Close() // Last, so the final lines are written out.
 	log, err := logging.New(logOut, cfg.LogFormat, cfg.LogLevel)
 	if err != nil {

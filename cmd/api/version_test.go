@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -41,31 +40,5 @@ func TestVersionFlag(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"-version"}, env(), &out, io.Discard); err != nil || !strings.HasSuffix(strings.TrimSpace(out.String()), " "+runtime.Version()) {
 		t.Errorf("run -version = %v, printed %q; want a version and %s", err, out.String(), runtime.Version())
-	}
-}
-
-func TestRecordedVersion(t *testing.T) {
-	vcs := func(rev, modified string) []debug.BuildSetting {
-		return []debug.BuildSetting{{Key: "vcs.revision", Value: rev}, {Key: "vcs.modified", Value: modified}}
-	}
-	tests := []struct {
-		name     string
-		main     string
-		settings []debug.BuildSetting
-		want     string
-	}{
-		{"FromGit", "v0.0.0-20261202061507-2db4f14c4f6e", nil, "v0.0.0-20261202061507-2db4f14c4f6e"},
-		{"Tagged", "v1.2.3", vcs("2db4f14c4f6e0000", "false"), "v1.2.3"},
-		{"DevelWithCommit", "(devel)", vcs("2db4f14c4f6e0000", "false"), "(devel) 2db4f14c4f6e"},
-		{"DevelDirty", "(devel)", vcs("2db4f14c4f6e0000", "true"), "(devel) 2db4f14c4f6e+dirty"},
-		{"Nothing", "", nil, "(devel)"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			bi := &debug.BuildInfo{Main: debug.Module{Version: tt.main}, Settings: tt.settings}
-			if got := recordedVersion(bi); got != tt.want {
-				t.Errorf("recordedVersion = %q, want %q", got, tt.want)
-			}
-		})
 	}
 }
