@@ -76,3 +76,16 @@ func (h contextHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 func (h contextHandler) WithGroup(name string) slog.Handler {
 	return contextHandler{h.Handler.WithGroup(name)}
 }
+
+// Printf adapts a library's Printf-style logger, such as go-redis's, to
+// the service's log: each message, which such libraries use for trouble
+// with a connection, becomes one warning.
+type Printf struct {
+	Log    *slog.Logger
+	Prefix string
+}
+
+// Printf logs one formatted message at warning level.
+func (p Printf) Printf(ctx context.Context, format string, args ...any) {
+	p.Log.WarnContext(ctx, p.Prefix+fmt.Sprintf(format, args...))
+}
