@@ -33,7 +33,7 @@ type config struct {
 	Healthcheck, Version bool
 
 	AppEnv                                       string
-	HTTPAddr, MetricsAddr                        string
+	HTTPAddr, MetricsAddr, PprofAddr             string
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout time.Duration
 	IdleTimeout, ShutdownTimeout, ShutdownDelay  time.Duration
 	MaxHeaderBytes                               int
@@ -81,6 +81,7 @@ func (c *config) settings() []settings.Setting {
 		{Name: "APP_ENV", Default: "development", Help: "development or production; production refuses unsafe defaults, such as a missing COOKIE_HASH_KEY", Set: settings.OneOf(&c.AppEnv, "development", "production")},
 		{Name: "HTTP_ADDR", Default: ":8080", Help: "address the HTTP server listens on", Set: settings.HostPort(&c.HTTPAddr)},
 		{Name: "METRICS_ADDR", Help: "serve /metrics on a listener of its own, such as 127.0.0.1:9090 (empty: on HTTP_ADDR)", Set: settings.Optional(settings.HostPort(&c.MetricsAddr))},
+		{Name: "PPROF_ADDR", Help: "serve net/http/pprof's /debug/pprof/ on a listener of its own, such as 127.0.0.1:6060; never a public address (empty: off)", Set: settings.Optional(settings.HostPort(&c.PprofAddr))},
 		{Name: "HTTP_READ_HEADER_TIMEOUT", Default: "5s", Help: "time a client has to send the request headers", Set: settings.Duration(&c.ReadHeaderTimeout, time.Millisecond)},
 		{Name: "HTTP_READ_TIMEOUT", Default: "30s", Help: "time a client has to send a whole request; upload routes extend it", Set: settings.Duration(&c.ReadTimeout, time.Millisecond)},
 		{Name: "HTTP_WRITE_TIMEOUT", Default: "30s", Help: "time a client has to read a whole response; download routes extend it", Set: settings.Duration(&c.WriteTimeout, time.Millisecond)},

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 
+	"example.com/echotemplate/internal/logging"
+
 	"github.com/redis/go-redis/v9"
 )
 
@@ -26,7 +28,7 @@ func openRedis(ctx context.Context, opts *redis.Options, log *slog.Logger) (*red
 	// go-redis has one logger for the whole process, which by default
 	// writes plain text to stderr ("redis: ... failed to dial") while Redis
 	// is down; through slog those lines are JSON like every other.
-	redis.SetLogger(redisLogger{log})
+	redis.SetLogger(logging.Printf{Log: log, Prefix: "redis client: "})
 	// Without this, go-redis ignores a context's deadline once a command is
 	// on the wire and waits ReadTimeout (3s) for a Redis that does not
 	// answer; with it, the task queue's EnqueueTimeout bounds how long
@@ -40,12 +42,4 @@ func openRedis(ctx context.Context, opts *redis.Options, log *slog.Logger) (*red
 		return nil, fmt.Errorf("reach Redis at %s (REDIS_URL): %w", opts.Addr, err)
 	}
 	return rdb, nil
-}
-
-// redisLogger writes go-redis's messages, which all report a trouble with
-// the connection, to the service's log at warning level.
-type redisLogger struct{ log *slog.Logger }
-
-func (l redisLogger) Printf(ctx context.Context, format string, args ...any) {
-	l.log.WarnContext(ctx, "redis client: "+fmt.Sprintf(format, args...))
 }

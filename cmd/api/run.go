@@ -63,12 +63,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
 	defer ln.Close()
-	var metricsLn net.Listener
-	if cfg.MetricsAddr != "" {
-		if metricsLn, err = lc.Listen(ctx, "tcp", cfg.MetricsAddr); err != nil {
-			return fmt.Errorf("listen on METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+	// The operator's listeners, each when set: /metrics and profiles.
+	operator := map[string]net.Listener{}
+	for name, addr := range map[string]string{"METRICS_ADDR": cfg.MetricsAddr, "PPROF_ADDR": cfg.PprofAddr} {
+		if addr != "" {
+			if operator[name], err = lc.Listen(ctx, "tcp", addr); err != nil {
+				return fmt.Errorf("listen on %s %s: %w", name, addr, err)
+			}
+			defer operator[name].Close()
 		}
-		defer metricsLn.Close()
 	}
 
 	page, closePage, err := static.Open(web.Static(), cfg.StaticDir, cfg.StaticMaxAge)
@@ -157,11 +160,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "env", cfg.AppEnv, "version", buildVersion())
 
-	var metricsSrv *http.Server
-	if metricsLn != nil {
-		metricsSrv = &http.Server{Handler: m.Handler(), ReadHeaderTimeout: cfg.ReadHeaderTimeout}
-		go func() { _ = metricsSrv.Serve(metricsLn) }() // Ends with ErrServerClosed at shutdown.
-		log.Info("serving metrics", "addr", metricsLn.Addr().String())
+	var operatorSrvs []*http.Server
+	for name, h := range map[string]http.Handler{"METRICS_ADDR": m.Handler(), "PPROF_ADDR": handlers.Pprof()} {
+		if ln := operator[name]; ln != nil {
+			s := &http.Server{Handler: h, ReadHeaderTimeout: cfg.ReadHeaderTimeout}
+			operatorSrvs = append(operatorSrvs, s)
+			go func() { _ = s.Serve(ln) }() // Ends with ErrServerClosed at shutdown.
+			log.Info("serving "+name, "addr", ln.Addr().String())
+		}
 	}
 
 	select {
@@ -192,9 +198,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	} else if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
 		httpErr = fmt.Errorf("serve http: %w", err)
 	}
-	if metricsSrv != nil {
-		// Last of the listeners, so the drain can still be scraped.
-		_ = metricsSrv.Shutdown(shutdownCtx)
+	for _, s := range operatorSrvs {
+		_ = s.Shutdown(shutdownCtx) // Last, so the drain can still be scraped.
 	}
 	// Runs even when HTTP ran out of time, so every WebSocket hears 1001
 	// and the dropped jobs are logged.

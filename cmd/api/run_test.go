@@ -287,3 +287,24 @@ func startService(t *testing.T, pairs ...string) *runningService {
 	}
 	return &runningService{base: base, logs: logs, stop: stop}
 }
+
+// TestRunServesPprofOnOwnListener: PPROF_ADDR serves the profiles there
+// and nowhere else; without it, no port serves them.
+func TestRunServesPprofOnOwnListener(t *testing.T) {
+	pprofAddr := freeAddr(t)
+	svc := startService(t, "PPROF_ADDR", pprofAddr)
+	waitStatus(t, "http://"+pprofAddr+"/debug/pprof/", http.StatusOK)
+	if body := getBody(t, "http://"+pprofAddr+"/debug/pprof/heap?debug=1"); !strings.Contains(body, "heap profile") {
+		t.Errorf("/debug/pprof/heap?debug=1 = %.80q, want a heap profile", body)
+	}
+	waitStatus(t, svc.base+"/debug/pprof/", http.StatusNotFound)
+	if err := svc.stop(); err != nil {
+		t.Fatalf("run = %v", err)
+	}
+	if _, err := http.Get("http://" + pprofAddr + "/debug/pprof/"); err == nil {
+		t.Error("PPROF_ADDR still answers after the service stopped")
+	}
+
+	other := startService(t)
+	waitStatus(t, other.base+"/debug/pprof/", http.StatusNotFound)
+}

@@ -76,9 +76,7 @@ const statsTimeout = 2 * time.Second
 
 // taskMetrics exposes the task queue's figures, read once per scrape. Reads
 // stop with ctx: once the service shuts down, so do they.
-func taskMetrics(ctx context.Context, m *metrics.Metrics, q interface {
-	Stats(context.Context) (tasks.Stats, error)
-}, log *slog.Logger) {
+func taskMetrics(ctx context.Context, m *metrics.Metrics, q taskQueue, log *slog.Logger) {
 	m.AddSource(func() []metrics.Stat {
 		ctx, cancel := context.WithTimeout(ctx, statsTimeout)
 		defer cancel()

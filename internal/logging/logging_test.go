@@ -40,8 +40,8 @@ func TestNewWritesDurationsAsText(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			log.Info("shutting down", "timeout", 15*time.Second, slog.Group("job", "took", 1500*time.Microsecond))
-			for _, want := range []string{"15s", "1.5ms"} {
+			log.With("every", 2*time.Minute).Info("shutting down", "timeout", 15*time.Second, slog.Group("job", "took", 1500*time.Microsecond))
+			for _, want := range []string{"15s", "1.5ms", "2m0s"} {
 				if !strings.Contains(buf.String(), want) {
 					t.Errorf("line %q lacks %q", buf.String(), want)
 				}

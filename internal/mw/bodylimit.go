@@ -50,10 +50,12 @@ func BodyLimitWithConfig(cfg BodyLimitConfig) echo.MiddlewareFunc {
 	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if cfg.Skipper(c) {
+			req := c.Request()
+			// net/http gives a request without a body http.NoBody: nothing
+			// to limit, and no reader to allocate.
+			if req.Body == http.NoBody || cfg.Skipper(c) {
 				return next(c)
 			}
-			req := c.Request()
 			if req.ContentLength > cfg.Limit {
 				return &http.MaxBytesError{Limit: cfg.Limit}
 			}

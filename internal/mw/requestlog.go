@@ -3,52 +3,64 @@ package mw
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 )
 
 // RequestLog logs one line per request with the status the client really
-// got. It is Echo's RequestLogger with HandleError set, so the error
-// handler runs before the line is written (see labstack/echo#2015); server
-// errors are logged here with their cause, once, and nowhere else. The
-// request_id comes from the context, as on every other line: Echo's
-// LogRequestID would log the client's header before RequestID vetted it.
+// got: it hands an error to the error handler before writing the line
+// (labstack/echo#2015), so server errors are logged here with their cause,
+// once, and nowhere else. The request_id comes from the context, as on
+// every other line.
+//
+// Echo's RequestLogger does the same with HandleError, but fills its
+// 30-field RequestLoggerValues on every request; this one builds only the
+// line's attributes, on the stack (BenchmarkRequestLog: 3 allocations a
+// request instead of 6, and a third less time).
 func RequestLog(log *slog.Logger) echo.MiddlewareFunc {
-	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
-		HandleError:     true,
-		LogLatency:      true,
-		LogRemoteIP:     true,
-		LogMethod:       true,
-		LogURIPath:      true,
-		LogRoutePath:    true,
-		LogStatus:       true,
-		LogError:        true,
-		LogUserAgent:    true,
-		LogResponseSize: true,
-		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
-			attrs := []slog.Attr{
-				slog.String("method", v.Method),
-				slog.String("path", v.URIPath),
-				slog.String("route", v.RoutePath),
-				slog.Int("status", v.Status),
-				slog.Duration("latency", v.Latency),
-				slog.Int64("bytes_out", v.ResponseSize),
-				slog.String("remote_ip", v.RemoteIP),
-				slog.String("user_agent", v.UserAgent),
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			err := next(c)
+			if err != nil {
+				c.Error(err)
 			}
+			req, res := c.Request(), c.Response()
 			level := slog.LevelInfo
 			switch {
-			case v.Status >= http.StatusInternalServerError:
+			case res.Status >= http.StatusInternalServerError:
 				level = slog.LevelError
-				if v.Error != nil {
-					attrs = append(attrs, slog.String("error", v.Error.Error()))
-				}
-			case v.Status >= http.StatusBadRequest:
+			case res.Status >= http.StatusBadRequest:
 				level = slog.LevelWarn
 			}
-			log.LogAttrs(c.Request().Context(), level, "request", attrs...)
-			return nil
-		},
-	})
+			ctx := req.Context()
+			if !log.Enabled(ctx, level) {
+				return err
+			}
+			path := req.URL.Path
+			if path == "" {
+				path = "/"
+			}
+			attrs := [...]slog.Attr{
+				slog.String("method", req.Method),
+				slog.String("path", path),
+				slog.String("route", c.Path()),
+				slog.Int("status", res.Status),
+				slog.String("latency", time.Since(start).String()), // as logging writes durations
+				slog.Int64("bytes_out", res.Size),
+				slog.String("remote_ip", c.RealIP()),
+				slog.String("user_agent", req.UserAgent()),
+				{},
+			}
+			n := len(attrs) - 1
+			if level == slog.LevelError && err != nil {
+				attrs[n], n = slog.String("error", err.Error()), n+1
+			}
+			log.LogAttrs(ctx, level, "request", attrs[:n]...)
+			// The error is handled; Echo's error handler skips a committed
+			// response, and the middleware outside may still want it.
+			return err
+		}
+	}
 }

@@ -1,4 +1,4 @@
-package main
+package logging
 
 import (
 	"bytes"
@@ -8,11 +8,12 @@ import (
 	"testing"
 )
 
-// TestRedisLoggerWritesJSON: go-redis's own messages reach the service's
-// log as JSON lines at warning level, not as plain text on stderr.
-func TestRedisLoggerWritesJSON(t *testing.T) {
+// TestPrintfWritesJSON: a library's Printf messages, go-redis's for one,
+// reach the service's log as JSON lines at warning level, not as plain text
+// on stderr.
+func TestPrintfWritesJSON(t *testing.T) {
 	var buf bytes.Buffer
-	l := redisLogger{slog.New(slog.NewJSONHandler(&buf, nil))}
+	l := Printf{Log: slog.New(slog.NewJSONHandler(&buf, nil)), Prefix: "redis client: "}
 	l.Printf(context.Background(), "connection pool: failed to dial after %d attempts", 5)
 
 	var line struct {
