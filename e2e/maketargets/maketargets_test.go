@@ -45,7 +45,14 @@ func TestMakeRunStopsCleanlyOnCtrlC(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute) // make run builds first
+	// make run builds first: a whole build without -race, several minutes
+	// on a busy machine with cold caches, so the wait lasts as long as the
+	// test may, less the time to stop.
+	wait := 5 * time.Minute
+	if d, ok := t.Deadline(); ok {
+		wait = time.Until(d) - time.Minute
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
 	if !waitHealthy(ctx, "http://"+addr+"/healthz", done) {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
