@@ -56,6 +56,9 @@ fi
 
 step "rewriting the Go code (scripts/echo-v5)"
 go run ./scripts/echo-v5 -out "$out"
+# mw.Chain builds v4's middleware chain once, through a v4-only accessor;
+# v5 builds its chain once itself, and takes a plain wrapper.
+cp scripts/echo-v5/chain.go.v5 "$out/internal/mw/chain.go"
 
 step "requiring $echo_v5@$version"
 (

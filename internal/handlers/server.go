@@ -108,7 +108,8 @@ func NewServer(cfg Config, deps Deps) *echo.Echo {
 	// rest; the request id comes before the logger so every line has it;
 	// Recover sits inside the logger so a panic is logged like any error.
 	// The mw ones are the service's own; the middleware ones are Echo's.
-	e.Use(
+	// mw.Chain builds the chain once, not on every request.
+	e.Use(mw.Chain(
 		mw.ProcessTime(),
 		mw.RequestID(),
 		mw.Metrics(deps.Metrics),
@@ -136,7 +137,7 @@ func NewServer(cfg Config, deps Deps) *echo.Echo {
 			MaxAge:           600,
 		}),
 		mw.BodyLimitWithConfig(mw.BodyLimitConfig{Skipper: streamsOwnBody, Limit: cfg.BodyLimit}),
-	)
+	))
 
 	codec := newCookieCodec(cfg.CookieHashKey, cfg.CookieBlockKey)
 	addRoutes(e, cfg, deps, codec)
