@@ -64,8 +64,8 @@ bench:
 
 ## mutate: mutation testing with gremlins over each package (MUTATE_PKGS=internal/settings for some), a table of efficacy and coverage
 .PHONY: mutate
-# On demand, not in CI: about 15 minutes over the whole service on two
-# cores (README, "How we test").
+# On demand, not in CI: well over half an hour over the whole service on
+# two cores (README, "How we test").
 mutate:
 	./scripts/mutate.sh $(MUTATE_PKGS)
 
