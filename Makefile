@@ -62,6 +62,13 @@ bench:
 	go test -run '^$$' -bench . -benchtime=1000x ./internal/ws
 	./scripts/bench-http.sh
 
+## mutate: mutation testing with gremlins over each package (MUTATE_PKGS=internal/settings for some), a table of efficacy and coverage
+.PHONY: mutate
+# On demand, not in CI: well over half an hour over the whole service on
+# two cores (README, "How we test").
+mutate:
+	./scripts/mutate.sh $(MUTATE_PKGS)
+
 ## soak: build, then run the service under mixed load and faults and check that nothing is lost (SOAK_DURATION per scenario, default 60s)
 .PHONY: soak
 soak: build

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"example.com/echotemplate/e2e/internal/e2etest"
+	"example.com/echotemplate/internal/testenv"
 )
 
 // repoRoot is the service module's directory, seen from this package.
@@ -28,10 +29,10 @@ const repoRoot = "../.."
 // order and make reports no error.
 func TestMakeRunStopsCleanlyOnCtrlC(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds and starts the service; skipped with -short")
+		testenv.Missing(t, "-short: this test builds and starts the service")
 	}
 	if _, err := exec.LookPath("make"); err != nil {
-		t.Skip("no make on PATH")
+		testenv.Missing(t, "no make on PATH (apt-get install make)")
 	}
 	addr := e2etest.FreeAddr(t)
 	var out bytes.Buffer
@@ -116,7 +117,7 @@ func waitHealthy(ctx context.Context, url string, done chan error) bool {
 // the skipped and failed tests, their reasons, and its DONE line.
 func TestMakeTestSummarisesSkips(t *testing.T) {
 	if _, err := exec.LookPath("make"); err != nil {
-		t.Skip("no make on PATH")
+		testenv.Missing(t, "no make on PATH (apt-get install make)")
 	}
 	cmd := exec.Command("make", "--no-print-directory", "-n", "test")
 	cmd.Dir = repoRoot

@@ -61,7 +61,7 @@ var examples = []struct {
 // TestREADMEExamples runs every example in bash and in zsh.
 func TestREADMEExamples(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts the service and runs go run; skipped with -short")
+		testenv.Missing(t, "-short: this test starts the service and runs go run")
 	}
 	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"example.com/echotemplate/e2e/internal/e2etest"
+	"example.com/echotemplate/internal/testenv"
 )
 
 // feature is what removing one feature must leave behind.
@@ -39,7 +40,7 @@ type feature struct {
 // cache key, and each copy would compile everything anew.
 func TestRemoveFeatureLeavesAWorkingTree(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds and tests three copies of the whole tree; skipped with -short")
+		testenv.Missing(t, "-short: this test builds and tests three copies of the whole tree")
 	}
 	tree := e2etest.ListTree(t, "../..") // the service module's checkout
 	env := append(os.Environ(), "GOFLAGS="+withTrimpath(os.Getenv("GOFLAGS")))

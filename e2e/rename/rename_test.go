@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"example.com/echotemplate/e2e/internal/e2etest"
+	"example.com/echotemplate/internal/testenv"
 )
 
 // TestRenameLeavesABuildableTree copies the tracked tree, renames the
@@ -15,7 +16,7 @@ import (
 // build and vet with no trace of the old path.
 func TestRenameLeavesABuildableTree(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds a copy of the whole tree; skipped with -short")
+		testenv.Missing(t, "-short: this test builds a copy of the whole tree")
 	}
 	dir := e2etest.ListTree(t, "../..").Copy(t) // the service module's checkout, as a fresh one
 

@@ -40,6 +40,11 @@ func TestRedirect(t *testing.T) {
 		"https://echo.labstack.com@evil.example/",
 		"https://user:pw@echo.labstack.com/",
 		"https://echo.labstack.com.evil.example/",
+		// The allowlist names hosts, not domains: a host that merely
+		// ends in an allowed one, or a subdomain of it, is another site.
+		"https://notecho.labstack.com/",
+		"https://www.echo.labstack.com/",
+		"http://evilecho.labstack.com/",
 		"/ok\r\nSet-Cookie: x=y",
 		"https://echo.labstack.com/\nx",
 		"ftp://echo.labstack.com/",

@@ -59,7 +59,7 @@ func TestQueue_TwoInstancesSendEachJobOnce(t *testing.T) {
 	}
 
 	server.WaitMessages(t, n, 10*time.Second)
-	time.Sleep(5 * testConfig(queue).PollInterval) // time for a duplicate to show up
+	waitDrained(t, rdb, queue) // a duplicate job would have been sent by now
 	msgs := server.Messages()
 	if len(msgs) != n {
 		t.Errorf("server got %d messages, want %d", len(msgs), n)
@@ -89,7 +89,7 @@ func TestQueue_FailingServerIsRetriedThenGivenUp(t *testing.T) {
 	taskstest.Enqueue(t, q, job)
 
 	taskstest.WaitFor(t, 10*time.Second, "a 'giving up' log line", func() bool { return len(logs.Lines(t, "giving up")) > 0 })
-	time.Sleep(5 * cfg.PollInterval) // time for an extra attempt to show up
+	waitDrained(t, rdb, queue) // an extra attempt would have been made by now
 	if got, want := server.Attempts(), cfg.Tasks.MaxAttempts; got != want {
 		t.Errorf("server saw %d attempts, want %d", got, want)
 	}
