@@ -1,18 +1,14 @@
 package files
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
-)
 
-// MaxRanges is the most byte ranges Serve honours in one request. A Range
-// header listing hundreds of one-byte ranges costs the server a multipart
-// header per range, a cheap amplification; RFC 9110 section 14.2 lets a
-// server ignore such a header, so beyond this cap the whole file is sent with
-// 200, which is never more than the client could ask for in one plain GET.
-const MaxRanges = 16
+	"example.com/echotemplate/internal/httprange"
+)
 
 // File describes one download for Serve.
 type File struct {
@@ -37,13 +33,27 @@ type File struct {
 
 // Serve sends f as an attachment with http.ServeContent, which handles HEAD,
 // Range (206, multipart/byteranges, 416), If-Range, If-None-Match and
-// If-Modified-Since (304). A Range header with more than MaxRanges ranges is
-// ignored and the whole file is sent.
+// If-Modified-Since (304), after the service's Range policy (httprange):
+// it returns ErrRangeNotSatisfiable, having written nothing, for a Range
+// no byte of the file satisfies, which the caller answers with 416 and the
+// Content-Range Serve has set.
 //
 // For zero-copy, w must implement io.ReaderFrom as net/http's own
 // ResponseWriter does; a wrapping writer that hides ReadFrom (echo.Response
 // does) turns the copy into an ordinary read/write loop.
-func Serve(w http.ResponseWriter, r *http.Request, f File) {
+func Serve(w http.ResponseWriter, r *http.Request, f File) error {
+	size, err := f.Content.Seek(0, io.SeekEnd)
+	if err == nil {
+		_, err = f.Content.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		return fmt.Errorf("size of %s: %w", f.Name, err)
+	}
+	r, ok := httprange.Check(r, size)
+	if !ok {
+		w.Header().Set("Content-Range", httprange.ContentRange(size))
+		return ErrRangeNotSatisfiable
+	}
 	h := w.Header()
 	h.Set("Content-Disposition", ContentDisposition(f.Name))
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -53,25 +63,9 @@ func Serve(w http.ResponseWriter, r *http.Request, f File) {
 	if f.ETag != "" {
 		h.Set("ETag", `"`+f.ETag+`"`)
 	}
-	if countRanges(r.Header.Get("Range")) > MaxRanges {
-		r = r.Clone(r.Context())
-		r.Header.Del("Range")
-	}
 	http.ServeContent(w, r, f.Name, f.ModTime, f.Content)
+	return nil
 }
 
-// countRanges counts the ranges in a Range header value the way
-// http.ServeContent splits them: comma-separated, empty elements skipped.
-func countRanges(header string) int {
-	spec, ok := strings.CutPrefix(header, "bytes=")
-	if !ok {
-		return 0
-	}
-	n := 0
-	for part := range strings.SplitSeq(spec, ",") {
-		if strings.TrimSpace(part) != "" {
-			n++
-		}
-	}
-	return n
-}
+// ErrRangeNotSatisfiable is Serve's answer to a Range no byte satisfies.
+var ErrRangeNotSatisfiable = errors.New("range not satisfiable")

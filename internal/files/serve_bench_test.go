@@ -28,7 +28,7 @@ func BenchmarkDownload(b *testing.B) {
 				return
 			}
 			defer f.Close()
-			Serve(w, r, File{Name: "big.bin", ContentType: "application/octet-stream", ModTime: time.Now(), ETag: "abc", Content: f})
+			_ = Serve(w, r, File{Name: "big.bin", ContentType: "application/octet-stream", ModTime: time.Now(), ETag: "abc", Content: f})
 		}},
 		{"ServeFile", func(w http.ResponseWriter, r *http.Request) {
 			http.ServeFile(w, r, path)

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"example.com/echotemplate/internal/httprange"
 )
 
 // content is the file every Serve test downloads; its bytes are their own
@@ -47,8 +49,8 @@ func TestServe(t *testing.T) {
 		{name: "RangesCoveringMoreThanFileSendWhole", header: map[string]string{"Range": "bytes=0-,1-,2-"}, wantCode: 200, wantBody: content},
 		{name: "Unsatisfiable", header: map[string]string{"Range": "bytes=20-"}, wantCode: 416, wantRange: "bytes */20"},
 		{name: "UnsatisfiableAmongOthersIsSkipped", header: map[string]string{"Range": "bytes=30-40,0-1"}, wantCode: 206, wantRange: "bytes 0-1/20", wantBody: "01"},
-		{name: "RangesAtCap", header: map[string]string{"Range": ranges(MaxRanges)}, wantCode: 206, wantParts: strings.Split(content[:MaxRanges], "")},
-		{name: "RangesOverCapSendWhole", header: map[string]string{"Range": ranges(MaxRanges + 1)}, wantCode: 200, wantBody: content},
+		{name: "RangesAtCap", header: map[string]string{"Range": ranges(httprange.MaxRanges)}, wantCode: 206, wantParts: strings.Split(content[:httprange.MaxRanges], "")},
+		{name: "RangesOverCapSendWhole", header: map[string]string{"Range": ranges(httprange.MaxRanges + 1)}, wantCode: 200, wantBody: content},
 		{name: "IfRangeETagMatch", header: map[string]string{"Range": "bytes=0-4", "If-Range": `"` + etag + `"`}, wantCode: 206, wantRange: "bytes 0-4/20", wantBody: "01234"},
 		{name: "IfRangeETagMismatch", header: map[string]string{"Range": "bytes=0-4", "If-Range": `"other"`}, wantCode: 200, wantBody: content},
 		{name: "IfRangeWeakETagNeverMatches", header: map[string]string{"Range": "bytes=0-4", "If-Range": `W/"` + etag + `"`}, wantCode: 200, wantBody: content},
@@ -73,7 +75,7 @@ func TestServe(t *testing.T) {
 				req.Header.Set(k, v)
 			}
 			rec := httptest.NewRecorder()
-			Serve(rec, req, File{
+			_ = Serve(rec, req, File{
 				Name:        "report.txt",
 				ContentType: "text/plain; charset=utf-8",
 				ModTime:     modTime,
@@ -182,7 +184,7 @@ func TestServeReachesSendfile(t *testing.T) {
 			}
 			rec := &readFromRecorder{ResponseRecorder: httptest.NewRecorder()}
 
-			Serve(rec, req, File{Name: "f.bin", Content: f})
+			_ = Serve(rec, req, File{Name: "f.bin", Content: f})
 
 			src := rec.src
 			if lr, ok := src.(*io.LimitedReader); ok {

@@ -2,8 +2,11 @@ package handlers
 
 import (
 	_ "embed"
+	"io/fs"
 	"net/http"
 	"strings"
+
+	"example.com/echotemplate/internal/httprange"
 
 	"github.com/labstack/echo/v4"
 	swaggerfiles "github.com/swaggo/files/v2"
@@ -45,6 +48,15 @@ func handleDocs() echo.HandlerFunc {
 			return c.Blob(http.StatusOK, "text/javascript; charset=utf-8", swaggerInitializer)
 		case strings.HasSuffix(name, ".map"):
 			return echo.ErrNotFound // Source maps are for the UI's own developers.
+		}
+		// The service's one Range policy, as on every file route.
+		if info, err := fs.Stat(swaggerfiles.FS, name); err == nil {
+			r, ok := httprange.Check(c.Request(), info.Size())
+			if !ok {
+				c.Response().Header().Set("Content-Range", httprange.ContentRange(info.Size()))
+				return echo.NewHTTPError(http.StatusRequestedRangeNotSatisfiable, "No byte of the file is in the requested range.")
+			}
+			c.SetRequest(r)
 		}
 		return echo.StaticFileHandler(name, swaggerfiles.FS)(c)
 	}

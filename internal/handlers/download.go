@@ -28,7 +28,7 @@ const sampleName = "downloaded.zip"
 
 // handleDownload sends a stored file as an attachment under the name it
 // was uploaded with. http.ServeContent does the HTTP work: HEAD, Range
-// (capped by files.MaxRanges), If-Range, and 304 from the ETag, which
+// (under the httprange policy), If-Range, and 304 from the ETag, which
 // is the content's SHA-256, or from Last-Modified.
 func handleDownload(store *files.Store, pace Pace) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -42,14 +42,14 @@ func handleDownload(store *files.Store, pace Pace) echo.HandlerFunc {
 		}
 		defer f.Close()
 		w := downloadWriter(c, pace)
-		files.Serve(w, c.Request(), files.File{
+		err = files.Serve(w, c.Request(), files.File{
 			Name:        info.Filename,
 			ContentType: info.ContentType,
 			ModTime:     info.ModTime,
 			ETag:        info.SHA256,
 			Content:     f, // an *os.File, for sendfile
 		})
-		return w.err()
+		return served(w, err)
 	}
 }
 
@@ -60,14 +60,25 @@ func handleDownloadSample(pace Pace) echo.HandlerFunc {
 	etag := hex.EncodeToString(sum[:])
 	return func(c echo.Context) error {
 		w := downloadWriter(c, pace)
-		files.Serve(w, c.Request(), files.File{
+		err := files.Serve(w, c.Request(), files.File{
 			Name:        sampleName,
 			ContentType: "application/zip",
 			ETag:        etag,
 			Content:     bytes.NewReader(sampleZip),
 		})
-		return w.err()
+		return served(w, err)
 	}
+}
+
+// served is a download's outcome: files.Serve's error, else the writer's.
+func served(w *fileWriter, err error) error {
+	if errors.Is(err, files.ErrRangeNotSatisfiable) {
+		return echo.NewHTTPError(http.StatusRequestedRangeNotSatisfiable, "No byte of the file is in the requested range.")
+	}
+	if err != nil {
+		return err
+	}
+	return w.err()
 }
 
 // downloadWriter returns c's response as a fileWriter whose write deadline

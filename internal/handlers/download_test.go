@@ -21,7 +21,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"example.com/echotemplate/internal/files"
+	"example.com/echotemplate/internal/httprange"
 	"example.com/echotemplate/internal/mw"
 )
 
@@ -77,7 +77,7 @@ func TestDownloadConditionalAndRanges(t *testing.T) {
 	f := s.upload(t, "letters.txt", content)
 	etag := `"` + f.SHA256 + `"`
 	later := time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)
-	manyRanges := "bytes=" + strings.Repeat("0-0,", files.MaxRanges) + "0-0" // one over the cap
+	manyRanges := "bytes=" + strings.Repeat("0-0,", httprange.MaxRanges) + "0-0" // one over the cap
 
 	tests := []struct {
 		name    string

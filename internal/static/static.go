@@ -22,6 +22,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"example.com/echotemplate/internal/httprange"
 )
 
 // DefaultMaxAge is how long browsers may reuse a non-HTML asset without
@@ -40,8 +42,8 @@ type Options struct {
 	// no-cache, so a new page is seen at once and pulls in new assets.
 	// Optional. Default DefaultMaxAge.
 	MaxAge time.Duration
-	// Error writes the response for a status the handler refuses with: 404
-	// or 405. Optional. Default: http.Error with the status text.
+	// Error writes the response for a status the handler refuses with: 404,
+	// 405 or 416. Optional. Default: http.Error with the status text.
 	Error func(w http.ResponseWriter, r *http.Request, status int)
 }
 
@@ -125,6 +127,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("ETag", a.etag)
 	hdr.Set("Cache-Control", h.cacheControl(a))
 	hdr.Set("X-Content-Type-Options", "nosniff")
+	r, ok = httprange.Check(r, int64(len(a.content)))
+	if !ok {
+		hdr.Set("Content-Range", httprange.ContentRange(int64(len(a.content))))
+		h.opts.Error(w, r, http.StatusRequestedRangeNotSatisfiable)
+		return
+	}
 	// ServeContent answers If-None-Match against the ETag set above, and
 	// HEAD and Range; with no modification time it sends no Last-Modified.
 	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(a.content))
