@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -400,4 +401,52 @@ func TestNotify_NoQueue(t *testing.T) {
 	s := newTestServer(t, testConfig()) // Deps.Tasks is nil
 	rec := postNotify(t, s, "/notify?email=alice@example.com", "", "")
 	wantProblem(t, rec, http.StatusInternalServerError)
+}
+
+// recordingQueue keeps the jobs it is given.
+type recordingQueue struct {
+	mu   sync.Mutex
+	jobs []tasks.Job
+}
+
+func (q *recordingQueue) Enqueue(_ context.Context, job tasks.Job) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.jobs = append(q.jobs, job)
+	return nil
+}
+
+// TestNotifyJSONIsOneValue: a JSON body is one value; data after it is a
+// 400 that queues nothing, as is a body that is not JSON, while white space
+// after the value is fine.
+func TestNotifyJSONIsOneValue(t *testing.T) {
+	for _, tt := range []struct {
+		name, body string
+		status     int
+	}{
+		{"one value", `{"email":"a@example.com"}`, http.StatusAccepted},
+		{"white space after", "{\"email\":\"a@example.com\"}\n\t ", http.StatusAccepted},
+		{"a second value", `{"email":"a@example.com"}{"email":"b@example.com"}`, http.StatusBadRequest},
+		{"garbage after", `{"email":"a@example.com"} trailing`, http.StatusBadRequest},
+		{"an array after", `{"email":"a@example.com"}[]`, http.StatusBadRequest},
+		{"cut short", `{"email":"a@exa`, http.StatusBadRequest},
+		{"wrong type", `{"email":42}`, http.StatusBadRequest},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			q := &recordingQueue{}
+			s := newTaskServer(t, q)
+			rec := postNotify(t, s, "/notify", "application/json", tt.body)
+			if tt.status != http.StatusAccepted {
+				wantProblem(t, rec, tt.status)
+				if len(q.jobs) != 0 {
+					t.Errorf("queued %d jobs for a refused body", len(q.jobs))
+				}
+				return
+			}
+			wantAccepted(t, rec)
+			if len(q.jobs) != 1 || q.jobs[0].To != "a@example.com" {
+				t.Errorf("queued %+v, want one job to a@example.com", q.jobs)
+			}
+		})
+	}
 }

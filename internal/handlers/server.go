@@ -101,6 +101,7 @@ func NewServer(cfg Config, deps Deps) *echo.Echo {
 	e.HidePort = true
 	e.HTTPErrorHandler = HandleError
 	e.Validator = newValidator()
+	e.JSONSerializer = strictJSON{}
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	e.SchemeExtractor = schemeExtractor(cfg.TrustedProxies)
 
