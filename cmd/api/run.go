@@ -112,12 +112,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		checks = append(checks, handlers.Check{Name: "redis", Func: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }})
 	}
 	// feature:files begin
-	store, err := files.NewStore(cfg.StorageDir, files.Options{AllowedTypes: cfg.UploadAllowedTypes})
+	store, err := files.NewStore(cfg.StorageDir, cfg.Storage)
 	if err != nil {
 		return errors.Join(fmt.Errorf("open storage (STORAGE_DIR=%s): %w", cfg.StorageDir, err), stopWork(ctx))
 	}
 	deps.Files = store
 	checks = append(checks, handlers.Check{Name: "storage", Func: store.Check, Required: true})
+	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
+	swept := make(chan struct{})
+	go func() { defer close(swept); store.RunSweeper(sweepCtx, log) }()
+	addStop("stop upload sweeper", func(context.Context) error { stopSweep(); <-swept; return nil })
 	// feature:files end
 	// feature:tasks begin
 	queue, err := startTasks(ctx, cfg, rdb, m, log)
