@@ -44,7 +44,7 @@ func (s *Store) Sweep(ctx context.Context) (Swept, error) {
 		id, isMeta := strings.CutSuffix(name, ".json")
 		switch {
 		case isMeta && validID(id):
-			gone, err := s.sweepExpired(id)
+			gone, err := s.sweepExpired(ctx, id)
 			if gone {
 				swept.Expired++
 			}
@@ -65,7 +65,7 @@ func (s *Store) Sweep(ctx context.Context) (Swept, error) {
 }
 
 // sweepExpired deletes the file id if it is past the retention.
-func (s *Store) sweepExpired(id string) (bool, error) {
+func (s *Store) sweepExpired(ctx context.Context, id string) (bool, error) {
 	raw, err := os.ReadFile(s.metaPath(id))
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil // Another sweep or a Delete was first.
@@ -80,7 +80,7 @@ func (s *Store) sweepExpired(id string) (bool, error) {
 	if !s.expired(m.Created) {
 		return false, nil
 	}
-	if err := s.Delete(context.Background(), id); errors.Is(err, ErrNotFound) {
+	if err := s.Delete(ctx, id); errors.Is(err, ErrNotFound) {
 		return false, nil
 	} else if err != nil {
 		return false, fmt.Errorf("files: sweep: %w", err)
