@@ -103,7 +103,7 @@ func (c *config) settings() []settings.Setting {
 		{Name: "MAX_UPLOAD_BYTES", Default: "100MiB", Help: "largest POST /upload body, multipart framing included; larger gets 413", Set: settings.Size(&srv.Upload.MaxBytes, 1, 1<<40)},
 		{Name: "UPLOAD_MAX_PARTS", Default: "16", Help: "most parts (files and plain fields) in one upload", Set: settings.Int(&srv.Upload.MaxParts, 1, 1000)},
 		{Name: "UPLOAD_ALLOWED_TYPES", Help: "comma-separated media types a file's bytes may have, such as image/png,image/*; others get 415 (empty: any; */* is refused)", Set: settings.Func(&c.Storage.AllowedTypes, files.ParseAllowedList)},
-		{Name: "STORAGE_MAX_BYTES", Default: "10GiB", Help: "most bytes STORAGE_DIR may hold, all instances together; an upload that would pass it gets 507 (0: no limit)", Set: settings.Size(&c.Storage.MaxBytes, 0, 1<<50)},
+		{Name: "STORAGE_MAX_BYTES", Default: "10GiB", Help: "most bytes STORAGE_DIR may hold, all instances together; an upload that would pass it gets 507, though uploads running at once may each pass it by up to MAX_UPLOAD_BYTES (0: no limit)", Set: settings.Size(&c.Storage.MaxBytes, 0, 1<<50)},
 		{Name: "UPLOAD_RETENTION", Default: "24h", Help: "how long an upload is kept; older ones answer 404 and are deleted (0: forever)", Set: settings.Duration(&c.Storage.Retention, 0)},
 		{Name: "UPLOAD_MIN_BYTES_PER_SEC", Default: "32KiB", Help: "slowest an upload may arrive over TRANSFER_RATE_WINDOW; slower gets 408", Set: settings.Size(&srv.UploadPace.MinBytesPerSec, 1, 1<<40)},
 		{Name: "UPLOAD_TIMEOUT", Default: "1h", Help: "longest an upload may take, however fast it moves", Set: settings.Duration(&srv.UploadPace.Timeout, time.Millisecond)},
