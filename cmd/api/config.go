@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -51,8 +50,8 @@ type config struct {
 	Redis *redis.Options
 
 	// feature:files begin
-	StorageDir         string
-	UploadAllowedTypes []string
+	StorageDir string
+	Storage    files.Options // quota, retention and allowlist of the store
 	// feature:files end
 	// feature:websockets begin
 	// WebSockets holds the hub's limits and AllowedOrigins; run adds the
@@ -104,7 +103,9 @@ func (c *config) settings() []settings.Setting {
 		{Name: "STORAGE_DIR", Default: "./data/uploads", Help: "directory uploads are kept in; created at start, checked by /readyz; instances may share it", Set: settings.NonEmpty(&c.StorageDir)},
 		{Name: "MAX_UPLOAD_BYTES", Default: "100MiB", Help: "largest POST /upload body, multipart framing included; larger gets 413", Set: settings.Size(&srv.Upload.MaxBytes, 1, 1<<40)},
 		{Name: "UPLOAD_MAX_PARTS", Default: "16", Help: "most parts (files and plain fields) in one upload", Set: settings.Int(&srv.Upload.MaxParts, 1, 1000)},
-		{Name: "UPLOAD_ALLOWED_TYPES", Help: "comma-separated media types a file's bytes may have, such as image/png,image/*; others get 415 (empty: any; */* is refused)", Set: c.setAllowedTypes},
+		{Name: "UPLOAD_ALLOWED_TYPES", Help: "comma-separated media types a file's bytes may have, such as image/png,image/*; others get 415 (empty: any; */* is refused)", Set: settings.Func(&c.Storage.AllowedTypes, files.ParseAllowedList)},
+		{Name: "STORAGE_MAX_BYTES", Default: "10GiB", Help: "most bytes STORAGE_DIR may hold, all instances together; an upload that would pass it gets 507, though uploads running at once may each pass it by up to MAX_UPLOAD_BYTES (0: no limit)", Set: settings.Size(&c.Storage.MaxBytes, 0, 1<<50)},
+		{Name: "UPLOAD_RETENTION", Default: "24h", Help: "how long an upload is kept; older ones answer 404 and are deleted (0: forever)", Set: settings.Duration(&c.Storage.Retention, 0)},
 		{Name: "UPLOAD_MIN_BYTES_PER_SEC", Default: "32KiB", Help: "slowest an upload may arrive over TRANSFER_RATE_WINDOW; slower gets 408", Set: settings.Size(&srv.UploadPace.MinBytesPerSec, 1, 1<<40)},
 		{Name: "UPLOAD_TIMEOUT", Default: "1h", Help: "longest an upload may take, however fast it moves", Set: settings.Duration(&srv.UploadPace.Timeout, time.Millisecond)},
 		{Name: "DOWNLOAD_MIN_BYTES_PER_SEC", Default: "32KiB", Help: "slowest a download may be read over TRANSFER_RATE_WINDOW; slower is cut off", Set: settings.Size(&srv.DownloadPace.MinBytesPerSec, 1, 1<<40)},
@@ -172,7 +173,8 @@ func loadConfig(args []string, getenv func(string) string, usage io.Writer) (con
 	c.Server.HeaderLimit = c.MaxHeaderBytes
 	c.Server.MetricsOnOwnListener = c.MetricsAddr != ""
 	// feature:files begin
-	c.Server.UploadAllowedTypes = c.UploadAllowedTypes
+	c.Server.UploadAllowedTypes = c.Storage.AllowedTypes
+	c.Storage.StaleAfter = c.Server.UploadPace.Timeout // an older partial file is a dead upload's
 	c.Server.DownloadPace.Window = c.Server.UploadPace.Window
 	// feature:files end
 	return c, nil
@@ -205,15 +207,6 @@ func (c *config) setBlockKey(s string) error {
 	}
 	return nil
 }
-
-// feature:files begin
-func (c *config) setAllowedTypes(s string) (err error) {
-	types := slices.DeleteFunc(strings.Split(s, ","), func(t string) bool { return strings.TrimSpace(t) == "" })
-	c.UploadAllowedTypes, err = files.ParseAllowedTypes(types)
-	return err
-}
-
-// feature:files end
 
 // setRedis reads a URL such as redis://:password@host:6379/0. Its errors
 // never repeat the URL, which may hold a password.

@@ -51,7 +51,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	// feature:files begin
 	pace := handlers.Pace{MinBytesPerSec: 32 << 10, Window: 15 * time.Second, Timeout: time.Hour}
 	if c.StorageDir != "./data/uploads" || c.Server.Upload != (files.Limits{MaxBytes: 100 << 20, MaxParts: 16}) ||
-		c.UploadAllowedTypes != nil || c.Server.UploadPace != pace || c.Server.DownloadPace != pace {
+		c.Storage.AllowedTypes != nil || c.Server.UploadPace != pace || c.Server.DownloadPace != pace {
 		t.Errorf("file defaults = %+v", c)
 	}
 	// feature:files end

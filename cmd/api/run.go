@@ -18,6 +18,7 @@ import (
 	"example.com/echotemplate/internal/files" // feature:files
 	"example.com/echotemplate/internal/handlers"
 	"example.com/echotemplate/internal/logging"
+	"example.com/echotemplate/internal/mailer" // feature:tasks
 	"example.com/echotemplate/internal/metrics"
 	"example.com/echotemplate/internal/static"
 	"example.com/echotemplate/web"
@@ -110,17 +111,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if rdb != nil {
 		addStop("close redis", func(context.Context) error { return rdb.Close() })
-		checks = append(checks, handlers.Check{Name: "redis", Func: func(ctx context.Context) error {
-			return rdb.Ping(ctx).Err()
-		}})
+		// Reported, never failing readiness: only POST /notify needs Redis.
+		checks = append(checks, handlers.Check{Name: "redis", Func: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }})
 	}
 	// feature:files begin
-	store, err := files.NewStore(cfg.StorageDir, files.Options{AllowedTypes: cfg.UploadAllowedTypes})
+	store, err := files.NewStore(cfg.StorageDir, cfg.Storage)
 	if err != nil {
 		return errors.Join(fmt.Errorf("open storage (STORAGE_DIR=%s): %w", cfg.StorageDir, err), stopWork(ctx))
 	}
 	deps.Files = store
-	checks = append(checks, handlers.Check{Name: "storage", Func: store.Check})
+	checks = append(checks, handlers.Check{Name: "storage", Func: store.Check, Required: true})
+	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
+	swept := make(chan struct{})
+	go func() { defer close(swept); store.RunSweeper(sweepCtx, log) }()
+	addStop("stop upload sweeper", func(context.Context) error { stopSweep(); <-swept; return nil })
 	// feature:files end
 	// feature:tasks begin
 	queue, err := startTasks(ctx, cfg, rdb, m, log)
@@ -129,6 +133,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	deps.Tasks = queue
 	addStop("drain tasks", queue.Shutdown)
+	if cfg.SMTP != nil { // Reported, never failing readiness: jobs wait and retry.
+		checks = append(checks, handlers.Check{Name: "smtp", Func: mailer.Reachable(*cfg.SMTP)})
+	}
 	// feature:tasks end
 	// feature:websockets begin
 	hub, err := startChat(cfg, rdb, m, log)
@@ -137,7 +144,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	deps.WebSockets = hub
 	addStop("close websockets", hub.Shutdown)
-	// Failing while the chat cannot reach the other instances (see README).
+	// Down while the chat cannot reach the other instances (see README).
 	checks = append(checks, handlers.Check{Name: "chat", Func: func(context.Context) error { return hub.Ready() }})
 	// feature:websockets end
 

@@ -32,14 +32,9 @@ type taskQueue interface {
 // the workers. The queue uses rdb but does not own it: run closes it after
 // the queue has drained.
 func startTasks(ctx context.Context, cfg config, rdb *redis.Client, m *metrics.Metrics, log *slog.Logger) (taskQueue, error) {
-	var mail tasks.Mailer = mailer.NewLog(log)
-	mailerName := "log"
-	if cfg.SMTP != nil {
-		sm, err := mailer.NewSMTP(*cfg.SMTP)
-		if err != nil {
-			return nil, fmt.Errorf("SMTP mailer: %w", err)
-		}
-		mail, mailerName = sm, "smtp"
+	mail, mailerName, err := mailer.FromConfig(cfg.SMTP, log)
+	if err != nil {
+		return nil, err
 	}
 
 	var queue taskQueue

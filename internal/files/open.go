@@ -52,6 +52,9 @@ func (s *Store) Open(ctx context.Context, id string) (*os.File, Info, error) {
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, Info{}, fmt.Errorf("files: decode metadata %s: %w", id, err)
 	}
+	if s.expired(m.Created) {
+		return nil, Info{}, ErrNotFound // Gone already, whether or not a sweep has removed it.
+	}
 	f, err := os.Open(s.contentPath(id))
 	if errors.Is(err, fs.ErrNotExist) {
 		// Deleted between the two reads, by this or another instance.
@@ -68,6 +71,11 @@ func (s *Store) Open(ctx context.Context, id string) (*os.File, Info, error) {
 		ContentType: m.ContentType,
 		ModTime:     m.Created,
 	}, nil
+}
+
+// expired reports whether a file stored at created is past the retention.
+func (s *Store) expired(created time.Time) bool {
+	return s.opts.Retention > 0 && !s.opts.Now().Before(created.Add(s.opts.Retention))
 }
 
 // Delete removes the stored file with the given id. A malformed or unknown

@@ -12,7 +12,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"time"
 )
 
 // sniffLen is how many leading bytes http.DetectContentType looks at.
@@ -47,6 +46,11 @@ func (s *Store) Put(ctx context.Context, r io.Reader, filename string) (Info, er
 		return Info{}, fmt.Errorf("%w: %s", ErrTypeNotAllowed, contentType)
 	}
 
+	room, err := s.room()
+	if err != nil {
+		return Info{}, err
+	}
+	quota := &quotaWriter{limit: room}
 	hash := sha256.New()
 	var size int64
 	content, err := s.writeTemp(func(f *os.File) error {
@@ -54,7 +58,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader, filename string) (Info, er
 		// the buffer turns that into fewer, larger writes.
 		buf := bufio.NewWriterSize(f, writeBufferSize)
 		body := io.MultiReader(bytes.NewReader(head), contextReader{ctx: ctx, r: r})
-		n, err := io.Copy(io.MultiWriter(buf, hash), body)
+		n, err := io.Copy(io.MultiWriter(quota, buf, hash), body)
 		size = n
 		if err != nil {
 			return err
@@ -71,7 +75,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader, filename string) (Info, er
 		Size:        size,
 		SHA256:      hex.EncodeToString(hash.Sum(nil)),
 		ContentType: contentType,
-		ModTime:     time.Now().UTC(),
+		ModTime:     s.opts.Now().UTC(),
 	}
 	if err := s.publish(content, info); err != nil {
 		os.Remove(content)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"mime"
 	"os"
+	"slices"
 	"strings"
 	"time"
 )
@@ -42,6 +43,23 @@ type Options struct {
 	// or a whole family, such as "image/*". Parameters like charset are
 	// ignored when matching. Optional. Default: every type is accepted.
 	AllowedTypes []string
+	// MaxBytes caps the bytes in the directory, stored and partial files
+	// together; a Put that would pass it fails with ErrStorageFull. Usage
+	// is measured by listing the directory when each Put starts, so with
+	// uploads running at once (in this or other instances sharing the
+	// directory) the cap can be passed by at most what those uploads write
+	// meanwhile: one upload's size limit per upload in flight. Optional.
+	// Default: 0, no cap.
+	MaxBytes int64
+	// Retention is how long a stored file lasts: past it, Open answers
+	// ErrNotFound and Sweep deletes it. Optional. Default: 0, forever.
+	Retention time.Duration
+	// StaleAfter is the age (since its last write) past which a partial
+	// file is a leftover of a killed process, which Sweep removes. It must
+	// exceed the longest an upload may take. Optional. Default: 1h.
+	StaleAfter time.Duration
+	// Now is the clock, for tests. Optional. Default: time.Now.
+	Now func() time.Time
 }
 
 // Store is a directory of uploaded files. It is safe for concurrent use, also
@@ -57,6 +75,7 @@ type Options struct {
 type Store struct {
 	dir     string
 	allowed []string
+	opts    Options
 }
 
 // NewStore returns a Store keeping its files in dir, which it creates if
@@ -69,7 +88,13 @@ func NewStore(dir string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("files: create directory: %w", err)
 	}
-	s := &Store{dir: dir, allowed: allowed}
+	if opts.StaleAfter <= 0 {
+		opts.StaleAfter = time.Hour
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Store{dir: dir, allowed: allowed, opts: opts}
 	if err := s.checkWritable(); err != nil {
 		return nil, err
 	}
@@ -113,6 +138,13 @@ func ParseAllowedTypes(types []string) ([]string, error) {
 		allowed = append(allowed, mediaType)
 	}
 	return allowed, nil
+}
+
+// ParseAllowedList reads a comma-separated allowlist, such as
+// "image/png,image/*", for ParseAllowedTypes; empty items are skipped.
+func ParseAllowedList(s string) ([]string, error) {
+	types := slices.DeleteFunc(strings.Split(s, ","), func(t string) bool { return strings.TrimSpace(t) == "" })
+	return ParseAllowedTypes(types)
 }
 
 // allows reports whether contentType matches the allowlist.

@@ -96,6 +96,9 @@ func NewServer(cfg Config, deps Deps) *echo.Echo {
 	if deps.Metrics == nil {
 		deps.Metrics = metrics.New()
 	}
+	if deps.Health != nil {
+		deps.Health.addMetrics(deps.Metrics)
+	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true

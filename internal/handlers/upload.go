@@ -87,6 +87,8 @@ func uploadError(c echo.Context, err error, limits files.Limits, allowedTypes []
 	case errors.Is(err, files.ErrFieldTooLarge):
 		return echo.NewHTTPError(http.StatusRequestEntityTooLarge,
 			"A form field is larger than "+formatBytes(limits.MaxFieldBytes)+".")
+	case errors.Is(err, files.ErrStorageFull):
+		return echo.NewHTTPError(http.StatusInsufficientStorage, "The service has no room for this file; try a smaller one later.")
 	case errors.Is(err, files.ErrNotMultipart):
 		return echo.NewHTTPError(http.StatusUnsupportedMediaType,
 			`Send the file as multipart/form-data, in a field named "file".`)

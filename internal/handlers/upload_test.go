@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net"
 	"net/http"
@@ -20,6 +21,9 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"example.com/echotemplate/internal/files"
+	"example.com/echotemplate/internal/logging"
 )
 
 // formPart is one part of a test form; disposition is its whole
@@ -389,4 +393,71 @@ func TestFormatBytes(t *testing.T) {
 			t.Errorf("formatBytes(%d) = %q, want %q", tt.n, got, tt.want)
 		}
 	}
+}
+
+// newStoreServer serves a store with the given quota and retention, on a
+// clock the test moves.
+func newStoreServer(t *testing.T, opts files.Options) (*testServer, string) {
+	t.Helper()
+	dir := t.TempDir()
+	store, err := files.NewStore(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	log, err := logging.New(&logs, "json", slog.LevelDebug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	health := NewHealth()
+	e := NewServer(testConfig(), Deps{Log: log, Health: health, Files: store})
+	return &testServer{e: e, logs: &logs, health: health}, dir
+}
+
+// TestUploadStorageFull: an upload that would take the store past its
+// quota gets 507 and leaves the directory as it was; one that fits
+// exactly is stored, and then nothing more fits.
+func TestUploadStorageFull(t *testing.T) {
+	content := strings.Repeat("a", 1000)
+	body, ctype := multipartForm(t, filePart("a.txt", content))
+
+	s, dir := newStoreServer(t, files.Options{MaxBytes: int64(len(content)) - 1})
+	p := wantProblem(t, s.do(t, uploadRequest(body, ctype, false)), http.StatusInsufficientStorage)
+	if !strings.Contains(p.Detail, "no room") {
+		t.Errorf("detail = %q, want it to say there is no room", p.Detail)
+	}
+	if after := dirState(t, dir); len(after) != 0 {
+		t.Errorf("storage holds %q after a refused upload, want nothing", after)
+	}
+
+	s, dir = newStoreServer(t, files.Options{MaxBytes: int64(len(content))})
+	if rec := s.do(t, uploadRequest(body, ctype, false)); rec.Code != http.StatusCreated {
+		t.Fatalf("upload at the quota: status = %d, want 201; body %s", rec.Code, rec.Body)
+	}
+	before := dirState(t, dir)
+	one, onetype := multipartForm(t, filePart("b.txt", "b"))
+	wantProblem(t, s.do(t, uploadRequest(one, onetype, true)), http.StatusInsufficientStorage)
+	if after := dirState(t, dir); !slices.Equal(after, before) {
+		t.Errorf("storage changed from %q to %q", before, after)
+	}
+}
+
+// TestDownloadExpired: a file past UPLOAD_RETENTION answers 404 at once,
+// before any sweep has removed it.
+func TestDownloadExpired(t *testing.T) {
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	s, _ := newStoreServer(t, files.Options{Retention: time.Hour, Now: func() time.Time { return now }})
+	body, ctype := multipartForm(t, filePart("a.txt", "hello"))
+	rec := s.do(t, uploadRequest(body, ctype, false))
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("upload: status = %d; body %s", rec.Code, rec.Body)
+	}
+	loc := rec.Header().Get(echo.HeaderLocation)
+
+	now = now.Add(time.Hour - time.Second)
+	if rec := s.get(t, loc); rec.Code != http.StatusOK {
+		t.Fatalf("just before expiry: status = %d, want 200", rec.Code)
+	}
+	now = now.Add(time.Second)
+	wantProblem(t, s.get(t, loc), http.StatusNotFound)
 }
