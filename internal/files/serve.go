@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"strings"
 	"time"
 
 	"example.com/echotemplate/internal/httprange"
@@ -15,8 +17,9 @@ type File struct {
 	// Name is the name the browser saves the file under. It is sanitised
 	// again here, so a name read back from storage need not be trusted.
 	Name string
-	// ContentType is sent as Content-Type. Optional. Default: guessed by
-	// http.ServeContent from Name's extension, then from the content.
+	// ContentType is sent as Content-Type when it is a passive type (see
+	// passiveType); anything else, or none, goes out as
+	// application/octet-stream.
 	ContentType string
 	// ModTime is sent as Last-Modified and checked against
 	// If-Modified-Since. Optional. Default: neither happens.
@@ -57,9 +60,10 @@ func Serve(w http.ResponseWriter, r *http.Request, f File) error {
 	h := w.Header()
 	h.Set("Content-Disposition", ContentDisposition(f.Name))
 	h.Set("X-Content-Type-Options", "nosniff")
-	if f.ContentType != "" {
-		h.Set("Content-Type", f.ContentType)
-	}
+	h.Set("Content-Type", passiveType(f.ContentType))
+	// Should a browser render it anyway, it runs nothing and reaches
+	// nothing of this origin.
+	h.Set("Content-Security-Policy", "sandbox")
 	if f.ETag != "" {
 		h.Set("ETag", `"`+f.ETag+`"`)
 	}
@@ -69,3 +73,24 @@ func Serve(w http.ResponseWriter, r *http.Request, f File) error {
 
 // ErrRangeNotSatisfiable is Serve's answer to a Range no byte satisfies.
 var ErrRangeNotSatisfiable = errors.New("range not satisfiable")
+
+// passiveTypes are the media types a browser shows without running
+// anything. Uploads are someone else's bytes: HTML, SVG, XML, scripts or a
+// type this list does not know could run in the service's origin, so they
+// go out as application/octet-stream, always as an attachment, with nosniff
+// and a sandbox CSP.
+var passiveTypes = map[string]bool{
+	"text/plain": true, "application/json": true, "application/pdf": true,
+	"application/zip": true, "application/gzip": true, "application/octet-stream": true,
+	"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true, "image/avif": true,
+}
+
+// passiveType returns ct when its media type is passive (see passiveTypes),
+// audio or video, and application/octet-stream otherwise.
+func passiveType(ct string) string {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && (passiveTypes[mt] || strings.HasPrefix(mt, "audio/") || strings.HasPrefix(mt, "video/")) {
+		return ct
+	}
+	return "application/octet-stream"
+}
