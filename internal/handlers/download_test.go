@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -386,6 +387,61 @@ func TestDownloadNeverServesActiveContent(t *testing.T) {
 			}
 			if got := rec.Header().Get("Content-Disposition"); !strings.HasPrefix(got, "attachment;") {
 				t.Errorf("Content-Disposition = %q, want an attachment", got)
+			}
+		})
+	}
+}
+
+// headerRecorder is a ResponseRecorder that counts WriteHeader calls, to
+// tell "nothing written" from an explicit 200.
+type headerRecorder struct {
+	*httptest.ResponseRecorder
+	statuses []int
+}
+
+func (r *headerRecorder) WriteHeader(code int) {
+	r.statuses = append(r.statuses, code)
+	r.ResponseRecorder.WriteHeader(code)
+}
+
+// TestClientGoneIsNeverAServerFault: when the client has gone (its
+// request's context is cancelled, as net/http does when the connection
+// closes, a half-close after a complete request included), a download and
+// an upload write nothing, not even a 499 status line, and the request is
+// logged once as 499, below ERROR.
+func TestClientGoneIsNeverAServerFault(t *testing.T) {
+	s := newFileServer(t, testConfig(), nil)
+	f := s.upload(t, "notes.txt", "some words")
+	body, ctype := multipartForm(t, filePart("a.txt", "aaaa"))
+	for _, tt := range []struct {
+		name, id string
+		req      *http.Request
+	}{
+		{"download", "gone-download", httptest.NewRequest(http.MethodGet, "/download/"+f.ID, nil)},
+		{"upload", "gone-upload", uploadRequest(body, ctype, false)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(tt.req.Context())
+			cancel()
+			req := tt.req.WithContext(ctx)
+			req.Header.Set("X-Request-ID", tt.id)
+			rec := &headerRecorder{ResponseRecorder: httptest.NewRecorder()}
+			s.e.ServeHTTP(rec, req)
+			if len(rec.statuses) != 0 || rec.Body.Len() != 0 {
+				t.Errorf("wrote statuses %v and %d bytes to a client that has gone", rec.statuses, rec.Body.Len())
+			}
+			logs := s.waitLog(t, `"request_id":"`+tt.id+`"`)
+			var line string
+			for l := range strings.SplitSeq(logs, "\n") {
+				if strings.Contains(l, `"request_id":"`+tt.id+`"`) && strings.Contains(l, `"msg":"request"`) {
+					line = l
+				}
+			}
+			if !strings.Contains(line, `"status":499`) || !strings.Contains(line, `"level":"WARN"`) {
+				t.Errorf("request line %q, want status 499 at WARN", line)
+			}
+			if strings.Contains(logs, `"level":"ERROR"`) {
+				t.Errorf("an ERROR was logged for a client that went away:\n%s", logs)
 			}
 		})
 	}

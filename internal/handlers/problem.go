@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -16,6 +17,21 @@ const MIMEProblemJSON = "application/problem+json"
 // before the answer. Nobody receives it; it is there so the request's log
 // line says what happened, at warning level rather than as a server error.
 const statusClientClosedRequest = 499
+
+// clientGone records that the client went away before its answer: 499 in
+// the request's log line and metrics (a warning, not a server error), and
+// nothing written, since nobody would read it and 499 is no real status.
+func clientGone(c echo.Context) {
+	res := c.Response()
+	res.Status, res.Committed = statusClientClosedRequest, true
+	// A handler that writes nothing gets an empty 200 from net/http, which
+	// a half-closed client would still read as a success: close the
+	// connection instead. (A hijacked or HTTP/2 connection cannot be; the
+	// first is closed already, the second's stream is reset.)
+	if conn, _, err := http.NewResponseController(res.Writer).Hijack(); err == nil {
+		_ = conn.Close()
+	}
+}
 
 // Problem is an RFC 9457 problem details object, the body of every error
 // response the service writes.
@@ -68,6 +84,12 @@ var genericDetail = map[int]string{
 // request logger, which sees the same error, so each failure is logged once.
 func HandleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+		// The work stopped because the client went away (net/http cancels
+		// the request's context when its connection closes).
+		clientGone(c)
 		return
 	}
 	p := problemFor(err)

@@ -74,7 +74,8 @@ func uploadError(c echo.Context, err error, limits files.Limits, allowedTypes []
 	case c.Request().Context().Err() != nil:
 		// The client went away mid-upload: nobody to answer, and nothing
 		// wrong with the server.
-		return c.NoContent(statusClientClosedRequest)
+		clientGone(c)
+		return nil
 	case errors.Is(err, files.ErrTooLarge):
 		return echo.NewHTTPError(http.StatusRequestEntityTooLarge,
 			"The request body is larger than "+formatBytes(limits.MaxBytes)+".")

@@ -57,7 +57,7 @@ func upgradeResult(c echo.Context, err error, failed *handshakeFailure) error {
 	case errors.Is(err, ws.ErrHandshake):
 		if failed.status == 0 {
 			// The connection was hijacked, then failed: nobody to answer.
-			res.Status, res.Committed = statusClientClosedRequest, true
+			clientGone(c)
 			return nil
 		}
 		if failed.status == http.StatusBadRequest {
