@@ -6,6 +6,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -75,5 +76,37 @@ func TestMetricsAfterScriptedRequests(t *testing.T) {
 	}
 	if strings.Contains(out, "0123456789abcdef") || strings.Contains(out, "/no/such/thing") {
 		t.Error("/metrics has a raw path in a label")
+	}
+}
+
+// TestMetricsInventedMethodsBounded sends 10,000 made-up methods, some 8 KB
+// long: the label set must not grow with them, or /metrics is a memory leak.
+func TestMetricsInventedMethodsBounded(t *testing.T) {
+	log, _ := logging.New(&bytes.Buffer{}, "json", slog.LevelInfo)
+	e := NewServer(testConfig(), Deps{Log: log, Health: NewHealth(), Metrics: metrics.New()})
+	long := strings.Repeat("X", 8<<10)
+	for i := range 10000 {
+		m := "M" + strconv.Itoa(i)
+		if i%10 == 0 {
+			m = long + m
+		}
+		req := httptest.NewRequest(http.MethodGet, "/headers", nil)
+		req.Method = m
+		e.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	series := 0
+	for line := range strings.Lines(rec.Body.String()) {
+		if line != "" && !strings.HasPrefix(line, "#") {
+			series++
+		}
+	}
+	t.Logf("/metrics: %d series, %d bytes after 10,000 invented methods", series, rec.Body.Len())
+	if strings.Contains(rec.Body.String(), "M9999") || series > 200 || rec.Body.Len() > 64<<10 {
+		t.Errorf("/metrics grew with invented methods: %d series, %d bytes", series, rec.Body.Len())
+	}
+	if !strings.Contains(rec.Body.String(), `method="OTHER"`) {
+		t.Error("/metrics lacks method=\"OTHER\"")
 	}
 }
