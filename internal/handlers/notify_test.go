@@ -4,11 +4,13 @@ package handlers
 // (smtptest, on 127.0.0.1): what a user of POST /notify gets.
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -448,5 +450,41 @@ func TestNotifyJSONIsOneValue(t *testing.T) {
 				t.Errorf("queued %+v, want one job to a@example.com", q.jobs)
 			}
 		})
+	}
+}
+
+// TestNotifySlowBodyIs408: a body that does not arrive within the server's
+// read timeout is 408 problem+json, not a 400 that blames its syntax, and
+// queues nothing.
+func TestNotifySlowBodyIs408(t *testing.T) {
+	q := &recordingQueue{}
+	s := newTaskServer(t, q)
+	srv := httptest.NewUnstartedServer(s.e)
+	srv.Config.ReadTimeout = 300 * time.Millisecond
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := `{"email":"a@example.com"}`
+	fmt.Fprintf(conn, "POST /notify HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body[:10])
+	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer: %v", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusRequestTimeout || res.Header.Get("Content-Type") != MIMEProblemJSON {
+		t.Errorf("got %d %s, want 408 problem+json", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.jobs) != 0 {
+		t.Errorf("queued %d jobs for a body that never arrived", len(q.jobs))
 	}
 }

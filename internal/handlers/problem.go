@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -74,6 +75,7 @@ var genericDetail = map[int]string{
 	http.StatusServiceUnavailable:           "The service is unavailable. Try again later.",
 	http.StatusUnprocessableEntity:          "The request has invalid fields.",
 	http.StatusTooManyRequests:              "Too many requests. Try again later.",
+	http.StatusRequestTimeout:               "The request body did not arrive in time.",
 	http.StatusRequestedRangeNotSatisfiable: "The requested range cannot be satisfied.",
 }
 
@@ -111,6 +113,7 @@ func problemFor(err error) Problem {
 	var (
 		verr   *ValidationError
 		maxErr *http.MaxBytesError
+		netErr net.Error
 		he     *echo.HTTPError
 	)
 	switch {
@@ -120,6 +123,10 @@ func problemFor(err error) Problem {
 		return p
 	case errors.As(err, &maxErr):
 		return newProblem(http.StatusRequestEntityTooLarge, "")
+	case errors.As(err, &netErr) && netErr.Timeout():
+		// The body did not arrive within HTTP_READ_TIMEOUT (Echo wraps the
+		// read error in a 400, as if the body were malformed).
+		return newProblem(http.StatusRequestTimeout, "")
 	case errors.As(err, &he):
 		// Echo wraps errors from reading the body (a body limit, say) in a
 		// 400 whose Internal field holds the real HTTP error.
