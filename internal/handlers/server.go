@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -99,6 +100,15 @@ func NewServer(cfg Config, deps Deps) *echo.Echo {
 	if deps.Health != nil {
 		deps.Health.addMetrics(deps.Metrics)
 	}
+	// The CORS origins may post here too. With "*" the operator opened the
+	// API to every site, so no origin is refused.
+	crossOrigin := func(next echo.HandlerFunc) echo.HandlerFunc { return next }
+	if !slices.Contains(cfg.AllowOrigins, "*") {
+		var err error
+		if crossOrigin, err = mw.CrossOrigin(cfg.AllowOrigins); err != nil {
+			panic(fmt.Sprintf("handlers: CORS origins, which the settings check: %v", err))
+		}
+	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -140,6 +150,7 @@ func NewServer(cfg Config, deps Deps) *echo.Echo {
 			AllowCredentials: cfg.AllowCredentials,
 			MaxAge:           600,
 		}),
+		crossOrigin,
 		mw.BodyLimitWithConfig(mw.BodyLimitConfig{Skipper: streamsOwnBody, Limit: cfg.BodyLimit}),
 	))
 
