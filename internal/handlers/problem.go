@@ -27,8 +27,8 @@ func clientGone(c echo.Context) {
 	res.Status, res.Committed = statusClientClosedRequest, true
 	// A handler that writes nothing gets an empty 200 from net/http, which
 	// a half-closed client would still read as a success: close the
-	// connection instead. (A hijacked or HTTP/2 connection cannot be; the
-	// first is closed already, the second's stream is reset.)
+	// connection instead. (A hijacked one, a WebSocket's, is closed
+	// already; HTTP/2, which this server does not speak, cannot be.)
 	if conn, _, err := http.NewResponseController(res.Writer).Hijack(); err == nil {
 		_ = conn.Close()
 	}
