@@ -27,8 +27,8 @@ func clientGone(c echo.Context) {
 	res.Status, res.Committed = statusClientClosedRequest, true
 	// A handler that writes nothing gets an empty 200 from net/http, which
 	// a half-closed client would still read as a success: close the
-	// connection instead. (A hijacked or HTTP/2 connection cannot be; the
-	// first is closed already, the second's stream is reset.)
+	// connection instead. (A hijacked one, a WebSocket's, is closed
+	// already; HTTP/2, which this server does not speak, cannot be.)
 	if conn, _, err := http.NewResponseController(res.Writer).Hijack(); err == nil {
 		_ = conn.Close()
 	}
@@ -123,16 +123,18 @@ func problemFor(err error) Problem {
 		return p
 	case errors.As(err, &maxErr):
 		return newProblem(http.StatusRequestEntityTooLarge, "")
-	case errors.As(err, &netErr) && netErr.Timeout():
-		// The body did not arrive within HTTP_READ_TIMEOUT (Echo wraps the
-		// read error in a 400, as if the body were malformed).
-		return newProblem(http.StatusRequestTimeout, "")
 	case errors.As(err, &he):
 		// Echo wraps errors from reading the body (a body limit, say) in a
 		// 400 whose Internal field holds the real HTTP error.
 		var inner *echo.HTTPError
 		if he.Internal != nil && errors.As(he.Internal, &inner) {
 			he = inner
+		}
+		// Echo's binder calls a body that did not arrive within
+		// HTTP_READ_TIMEOUT malformed too. (Only there: a 503 may well
+		// carry a timeout of Redis's.)
+		if he.Code == http.StatusBadRequest && errors.As(he.Internal, &netErr) && netErr.Timeout() {
+			return newProblem(http.StatusRequestTimeout, "")
 		}
 		detail := ""
 		// Echo's own errors carry library text or the bare status phrase
