@@ -36,9 +36,12 @@ type config struct {
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout time.Duration
 	IdleTimeout, ShutdownTimeout, ShutdownDelay  time.Duration
 	MaxHeaderBytes                               int
-	LogLevel                                     slog.Level
-	LogFormat, StaticDir                         string
-	StaticMaxAge                                 time.Duration
+	// RateLimitPerMinute caps each client address's requests to the routes
+	// that change state; 0 is no limit.
+	RateLimitPerMinute   int
+	LogLevel             slog.Level
+	LogFormat, StaticDir string
+	StaticMaxAge         time.Duration
 	// CookieKeyRandom says Server.CookieHashKey was made at start for want
 	// of COOKIE_HASH_KEY (development only).
 	CookieKeyRandom bool
@@ -62,9 +65,13 @@ type config struct {
 	// feature:tasks begin
 	// Tasks sets Workers, QueueSize, MaxAttempts and Timeout. SMTP selects
 	// a real mailer; nil writes emails to the log.
-	Tasks    tasks.Config
-	MailFrom string
-	SMTP     *mailer.SMTPConfig
+	Tasks                  tasks.Config
+	MailFrom               string
+	SMTP                   *mailer.SMTPConfig
+	SMTPAllowPlaintextAuth bool
+	// NotifyPerRecipientPerHour caps the notifications to one address; 0
+	// is no limit.
+	NotifyPerRecipientPerHour int
 	// feature:tasks end
 }
 
@@ -93,6 +100,7 @@ func (c *config) settings() []settings.Setting {
 		{Name: "LOG_FORMAT", Default: "json", Help: "json or text", Set: settings.OneOf(&c.LogFormat, "json", "text")},
 		{Name: "CORS_ALLOW_ORIGINS", Help: "comma-separated origins that CORS allows and that may open WebSockets; * allows any site CORS without cookies but no WebSockets (empty: this service's http://localhost:PORT and http://127.0.0.1:PORT)", Set: settings.List(&srv.AllowOrigins, settings.Origin)},
 		{Name: "CORS_ALLOW_CREDENTIALS", Default: "false", Help: "let allowed origins send cookies; refused with *", Set: settings.Bool(&srv.AllowCredentials)},
+		{Name: "RATE_LIMIT_PER_MINUTE", Default: "60", Help: "requests a client address (as TRUSTED_PROXIES decides it; an IPv6 /64) may send per minute, all at once if it likes, to the routes that change state: POST /upload and /notify; more get 429 with Retry-After; shared by every instance with REDIS_URL (0: no limit)", Set: settings.Int(&c.RateLimitPerMinute, 0, 1_000_000)},
 		{Name: "TRUSTED_PROXIES", Help: "comma-separated CIDRs whose X-Forwarded-For and X-Forwarded-Proto are believed (empty: none, the client is the TCP peer)", Set: settings.List(&srv.TrustedProxies, settings.CIDR)},
 		{Name: "REDIRECT_URL", Default: "https://echo.labstack.com/", Help: "where GET /redirect sends clients", Set: settings.HTTPURL(&srv.RedirectURL)},
 		{Name: "REDIRECT_ALLOWED_HOSTS", Help: "comma-separated hosts GET /redirect?to= may send clients to (empty: REDIRECT_URL's host)", Set: settings.List(&srv.RedirectAllowedHosts, settings.BareHost)},
@@ -127,12 +135,14 @@ func (c *config) settings() []settings.Setting {
 		// The in-process queue allocates its whole capacity at start.
 		{Name: "TASK_QUEUE_SIZE", Default: "1000", Help: "jobs that may wait in memory; one more gets 503 (in-process queue only)", Set: settings.Int(&c.Tasks.QueueSize, 1, 1_000_000)},
 		{Name: "TASK_MAX_ATTEMPTS", Default: "5", Help: "attempts per job before it is given up", Set: settings.Int(&c.Tasks.MaxAttempts, 1, 100)},
+		{Name: "NOTIFY_PER_RECIPIENT_PER_HOUR", Default: "5", Help: "notifications POST /notify takes per hour for one address; more get 429 with Retry-After; shared by every instance with REDIS_URL (0: no limit)", Set: settings.Int(&c.NotifyPerRecipientPerHour, 0, 1_000_000)},
 		{Name: "TASK_TIMEOUT", Default: "30s", Help: "time one attempt of a job may take", Set: settings.Duration(&c.Tasks.Timeout, time.Millisecond)},
 		// feature:tasks end
 		{Name: "REDIS_URL", Help: "redis://[:password@]host:6379/0, rediss:// for TLS: keep jobs in Redis and carry the chat between instances (empty: both stay in this process)", Set: settings.Optional(c.setRedis), Secret: true},
 		// feature:tasks begin
 		{Name: "MAIL_FROM", Default: "noreply@localhost", Help: "sender of the emails, such as Example <noreply@example.com>; its domain also ends each Message-ID", Set: c.setMailFrom},
-		{Name: "SMTP_URL", Help: "smtp://host:587 (STARTTLS when offered) or smtps://host:465 (implicit TLS), with USER:PASSWORD@ before the host to log in; for Mailpit smtp://localhost:1025 (empty: emails go to the log)", Set: settings.Optional(c.setSMTP), Secret: true},
+		{Name: "SMTP_ALLOW_PLAINTEXT_AUTH", Default: "false", Help: "let SMTP_URL's password cross a connection without TLS, to a mail server on a trusted network that offers no STARTTLS", Set: settings.Bool(&c.SMTPAllowPlaintextAuth)},
+		{Name: "SMTP_URL", Help: "smtp://host:587 (STARTTLS when offered, and required with a password) or smtps://host:465 (implicit TLS), with USER:PASSWORD@ before the host to log in; for Mailpit smtp://localhost:1025 (empty: emails go to the log)", Set: settings.Optional(c.setSMTP), Secret: true},
 		// feature:tasks end
 	}
 }
@@ -226,13 +236,13 @@ func (c *config) setMailFrom(s string) (err error) {
 	return err
 }
 
-// setSMTP reads SMTP_URL, after MAIL_FROM.
+// setSMTP reads SMTP_URL, after MAIL_FROM and SMTP_ALLOW_PLAINTEXT_AUTH.
 func (c *config) setSMTP(s string) error {
 	sc, err := mailer.ParseSMTPURL(s) // its errors never repeat the URL
 	if err != nil {
 		return err
 	}
-	sc.From = c.MailFrom
+	sc.From, sc.AllowPlaintextAuth = c.MailFrom, c.SMTPAllowPlaintextAuth
 	c.SMTP = &sc
 	return nil
 }

@@ -372,3 +372,46 @@ func comment(text string) string {
 	}
 	return b.String() + "#" + line.String() + "\n"
 }
+
+// TestInternetLimitsDocumented: every setting the README's "On the
+// internet" table names exists, with the default the table gives.
+func TestInternetLimitsDocumented(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	i := strings.Index(text, "| Limit | Setting | Default | Past it |\n")
+	if i < 0 {
+		t.Fatal(`README.md has no "On the internet" table`)
+	}
+	text = text[i:]
+	text = text[:strings.Index(text, "\n\n")]
+	defaults := map[string]string{}
+	for _, s := range new(config).settings() {
+		defaults[s.Name] = s.Default
+	}
+	rows := 0
+	for _, row := range strings.Split(text, "\n")[2:] {
+		cells := strings.Split(row, "|")
+		if len(cells) < 5 {
+			t.Errorf("row %q has too few cells", row)
+			continue
+		}
+		names, values := strings.Split(cells[2], ","), strings.Split(cells[3], ",")
+		if len(names) != len(values) {
+			t.Errorf("row %q: %d settings but %d defaults", row, len(names), len(values))
+			continue
+		}
+		for k, name := range names {
+			name, value := strings.Trim(name, " `"), strings.Trim(values[k], " `")
+			if def, ok := defaults[name]; !ok || def != value {
+				t.Errorf("README says %s defaults to %q; the settings table: %q (exists: %v)", name, value, def, ok)
+			}
+			rows++
+		}
+	}
+	if rows < 10 {
+		t.Errorf("the table lists %d settings; want them all", rows)
+	}
+}

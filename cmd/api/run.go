@@ -20,6 +20,7 @@ import (
 	"example.com/echotemplate/internal/logging"
 	"example.com/echotemplate/internal/mailer" // feature:tasks
 	"example.com/echotemplate/internal/metrics"
+	"example.com/echotemplate/internal/ratelimit"
 	"example.com/echotemplate/internal/static"
 	"example.com/echotemplate/web"
 )
@@ -114,6 +115,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// Reported, never failing readiness: only POST /notify needs Redis.
 		checks = append(checks, handlers.Check{Name: "redis", Func: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }})
 	}
+	if n := cfg.RateLimitPerMinute; n > 0 {
+		deps.RateLimit = ratelimit.New(ratelimit.Limit{N: n, Period: time.Minute}, "client", rdb)
+	}
 	// feature:files begin
 	store, err := files.NewStore(cfg.StorageDir, cfg.Storage)
 	if err != nil {
@@ -132,6 +136,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return errors.Join(fmt.Errorf("background tasks: %w", err), stopWork(ctx))
 	}
 	deps.Tasks = queue
+	if n := cfg.NotifyPerRecipientPerHour; n > 0 {
+		deps.NotifyLimit = ratelimit.New(ratelimit.Limit{N: n, Period: time.Hour}, "recipient", rdb)
+	}
 	addStop("drain tasks", queue.Shutdown)
 	if cfg.SMTP != nil { // Reported, never failing readiness: jobs wait and retry.
 		checks = append(checks, handlers.Check{Name: "smtp", Func: mailer.Reachable(*cfg.SMTP)})

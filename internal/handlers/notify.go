@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"example.com/echotemplate/internal/logging"
+	"example.com/echotemplate/internal/mw"
 	"example.com/echotemplate/internal/tasks"
 )
 
@@ -42,7 +44,10 @@ type TaskQueue interface {
 // The recipient comes from the query string (the tutorial's
 // POST /notify?email=a@example.com), a JSON body or a form; a body field
 // wins over the same query parameter.
-func handleNotify(queue TaskQueue) echo.HandlerFunc {
+//
+// perRecipient, when set, counts the notifications to each address (in
+// lower case), so that nobody can flood one inbox through the service.
+func handleNotify(queue TaskQueue, perRecipient mw.Limiter) echo.HandlerFunc {
 	type request struct {
 		// The email rule refuses CR and LF, so no header can be smuggled
 		// into the To field; 254 is the longest address SMTP carries.
@@ -64,6 +69,11 @@ func handleNotify(queue TaskQueue) echo.HandlerFunc {
 			req.Message = notifyDefaultMessage
 		}
 		ctx := c.Request().Context()
+		if perRecipient != nil {
+			if ok, retryAfter := perRecipient.Allow(ctx, strings.ToLower(req.Email)); !ok {
+				return mw.TooManyRequests(c, retryAfter, "Too many notifications to this address.")
+			}
+		}
 		job := tasks.NewJob(tasks.Email{To: req.Email, Subject: notifySubject, Body: req.Message})
 		job.RequestID = logging.RequestID(ctx)
 

@@ -5,15 +5,14 @@ package handlers
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -21,8 +20,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"example.com/echotemplate/internal/logging"
 	"example.com/echotemplate/internal/mailer/smtptest"
+	"example.com/echotemplate/internal/ratelimit"
 	"example.com/echotemplate/internal/tasks"
 	"example.com/echotemplate/internal/tasks/taskstest"
 )
@@ -40,13 +39,7 @@ var quickTasks = tasks.Config{
 // newTaskServer returns the whole HTTP surface with q as its task queue.
 func newTaskServer(t testing.TB, q TaskQueue) *testServer {
 	t.Helper()
-	var logs bytes.Buffer
-	log, err := logging.New(&logs, "json", slog.LevelDebug)
-	if err != nil {
-		t.Fatal(err)
-	}
-	health := NewHealth()
-	return &testServer{e: NewServer(testConfig(), Deps{Log: log, Health: health, Tasks: q}), logs: &logs, health: health}
+	return newServerWith(t, testConfig(), Deps{Tasks: q})
 }
 
 // newDispatcher returns an in-process queue that sends through m and logs
@@ -486,5 +479,72 @@ func TestNotifySlowBodyIs408(t *testing.T) {
 	defer q.mu.Unlock()
 	if len(q.jobs) != 0 {
 		t.Errorf("queued %d jobs for a body that never arrived", len(q.jobs))
+	}
+}
+
+// TestNotifyPerRecipientLimit: past NOTIFY_PER_RECIPIENT_PER_HOUR the next
+// notification to that address (in any case) gets 429 with Retry-After and
+// queues nothing; other addresses are unaffected.
+func TestNotifyPerRecipientLimit(t *testing.T) {
+	var queued []string
+	q := queueFunc(func(_ context.Context, job tasks.Job) error {
+		queued = append(queued, job.To)
+		return nil
+	})
+	s := newServerWith(t, testConfig(), Deps{Tasks: q, NotifyLimit: ratelimit.NewMemory(ratelimit.Limit{N: 2, Period: time.Hour}, 100)})
+	wantAccepted(t, postNotify(t, s, "/notify?email=alice@example.com", "", ""))
+	wantAccepted(t, postNotify(t, s, "/notify", echo.MIMEApplicationJSON, `{"email":"alice@example.com"}`))
+	rec := postNotify(t, s, "/notify?email=Alice@Example.com", "", "")
+	p := wantProblem(t, rec, http.StatusTooManyRequests)
+	if ra, err := strconv.Atoi(rec.Header().Get(echo.HeaderRetryAfter)); err != nil || ra < 1 || ra > 1800 {
+		t.Errorf("Retry-After %q; want 1 to 1800 s (one of 2 an hour comes back in 30 min)", rec.Header().Get(echo.HeaderRetryAfter))
+	}
+	if !strings.Contains(p.Detail, "this address") {
+		t.Errorf("detail %q does not say the address is at its limit", p.Detail)
+	}
+	wantAccepted(t, postNotify(t, s, "/notify?email=bob@example.com", "", ""))
+	if want := []string{"alice@example.com", "alice@example.com", "bob@example.com"}; !slices.Equal(queued, want) {
+		t.Errorf("queued %q; want %q", queued, want)
+	}
+}
+
+// TestRateLimitPerClient: past RATE_LIMIT_PER_MINUTE a client address gets
+// 429 with Retry-After on POST routes, invalid requests counted too, while
+// GET routes and other clients are unaffected. Behind a trusted proxy each
+// forwarded client has its own count; a forged X-Forwarded-For from an
+// untrusted peer buys no new one.
+func TestRateLimitPerClient(t *testing.T) {
+	cfg := testConfig()
+	_, proxies, _ := net.ParseCIDR("10.0.0.0/8")
+	cfg.TrustedProxies = []*net.IPNet{proxies}
+	q := queueFunc(func(context.Context, tasks.Job) error { return nil })
+	s := newServerWith(t, cfg, Deps{Tasks: q, RateLimit: ratelimit.NewMemory(ratelimit.Limit{N: 2, Period: time.Minute}, 100)})
+	send := func(method, target, peer, forwardedFor string) *httptest.ResponseRecorder {
+		t.Helper()
+		req := httptest.NewRequest(method, target, nil)
+		req.RemoteAddr = peer
+		if forwardedFor != "" {
+			req.Header.Set(echo.HeaderXForwardedFor, forwardedFor)
+		}
+		return s.do(t, req)
+	}
+	const stranger = "192.0.2.7:4000"
+	wantAccepted(t, send(http.MethodPost, "/notify?email=a@example.com", stranger, ""))
+	wantProblem(t, send(http.MethodPost, "/notify?email=invalid", stranger, "198.51.100.1"), http.StatusUnprocessableEntity)
+	rec := send(http.MethodPost, "/notify?email=a@example.com", stranger, "198.51.100.2")
+	wantProblem(t, rec, http.StatusTooManyRequests)
+	if ra, err := strconv.Atoi(rec.Header().Get(echo.HeaderRetryAfter)); err != nil || ra < 1 || ra > 30 {
+		t.Errorf("Retry-After %q; want 1 to 30 s", rec.Header().Get(echo.HeaderRetryAfter))
+	}
+	if rec := send(http.MethodGet, "/headers", stranger, ""); rec.Code != http.StatusOK {
+		t.Errorf("GET /headers from a limited client: %d; want 200", rec.Code)
+	}
+	wantAccepted(t, send(http.MethodPost, "/notify?email=a@example.com", "192.0.2.8:4000", ""))
+	// Two clients behind the proxy: each has its own two.
+	for _, client := range []string{"203.0.113.1", "203.0.113.2"} {
+		for range 2 {
+			wantAccepted(t, send(http.MethodPost, "/notify?email=a@example.com", "10.1.2.3:5000", client))
+		}
+		wantProblem(t, send(http.MethodPost, "/notify?email=a@example.com", "10.1.2.3:5000", client), http.StatusTooManyRequests)
 	}
 }

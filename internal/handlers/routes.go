@@ -53,7 +53,7 @@ func addRoutes(e *echo.Echo, cfg Config, deps Deps, codec *securecookie.SecureCo
 	// feature:tasks begin
 	// Background tasks: the handler queues its job as its last step, so a
 	// request that fails sends nothing.
-	e.POST("/notify", handleNotify(deps.Tasks))
+	e.POST("/notify", handleNotify(deps.Tasks, deps.NotifyLimit))
 	// feature:tasks end
 
 	// Operations.

@@ -79,10 +79,17 @@ type Deps struct {
 	// Metrics records every request. Optional: NewServer makes a private
 	// registry when it is nil.
 	Metrics *metrics.Metrics
+	// RateLimit counts each client address's requests on the routes that
+	// may change state; past its limit they get 429. Optional: nil, no
+	// limit.
+	RateLimit mw.Limiter
 	// feature:tasks begin
 	// Tasks takes the jobs of background tasks: a *tasks.Dispatcher or a
 	// *redisqueue.Queue. Required by POST /notify.
 	Tasks TaskQueue
+	// NotifyLimit counts the notifications to each recipient; past its
+	// limit POST /notify gets 429. Optional: nil, no limit.
+	NotifyLimit mw.Limiter
 	// feature:tasks end
 }
 
@@ -108,6 +115,10 @@ func NewServer(cfg Config, deps Deps) *echo.Echo {
 		if crossOrigin, err = mw.CrossOrigin(cfg.AllowOrigins); err != nil {
 			panic(fmt.Sprintf("handlers: CORS origins, which the settings check: %v", err))
 		}
+	}
+	rateLimit := func(next echo.HandlerFunc) echo.HandlerFunc { return next }
+	if deps.RateLimit != nil {
+		rateLimit = mw.RateLimit(deps.RateLimit)
 	}
 	e := echo.New()
 	e.HideBanner = true
@@ -151,6 +162,7 @@ func NewServer(cfg Config, deps Deps) *echo.Echo {
 			MaxAge:           600,
 		}),
 		crossOrigin,
+		rateLimit,
 		mw.BodyLimitWithConfig(mw.BodyLimitConfig{Skipper: streamsOwnBody, Limit: cfg.BodyLimit}),
 	))
 

@@ -39,13 +39,24 @@ type testServer struct {
 
 func newTestServer(t *testing.T, cfg Config, checks ...Check) *testServer {
 	t.Helper()
+	return newServerWith(t, cfg, Deps{Health: NewHealth(checks...)})
+}
+
+// newServerWith returns the whole HTTP surface with deps, logging to the
+// returned server's buffer and with a Health of no checks unless deps has
+// one.
+func newServerWith(t testing.TB, cfg Config, deps Deps) *testServer {
+	t.Helper()
 	var logs bytes.Buffer
 	log, err := logging.New(&logs, "json", slog.LevelDebug)
 	if err != nil {
 		t.Fatal(err)
 	}
-	health := NewHealth(checks...)
-	return &testServer{e: NewServer(cfg, Deps{Log: log, Health: health}), logs: &logs, health: health}
+	if deps.Health == nil {
+		deps.Health = NewHealth()
+	}
+	deps.Log = log
+	return &testServer{e: NewServer(cfg, deps), logs: &logs, health: deps.Health}
 }
 
 // do serves req and checks the response against api/openapi.yaml.

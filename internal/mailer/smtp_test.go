@@ -1,10 +1,15 @@
 package mailer_test
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,10 +21,17 @@ import (
 // newSMTP returns an SMTP mailer for server's URL with user and password.
 func newSMTP(t *testing.T, server *smtptest.Server, user, password string) *mailer.SMTP {
 	t.Helper()
+	return newSMTPWith(t, server, user, password, false)
+}
+
+// newSMTPWith is newSMTP, allowing credentials over plain text or not.
+func newSMTPWith(t *testing.T, server *smtptest.Server, user, password string, allowPlaintext bool) *mailer.SMTP {
+	t.Helper()
 	cfg, err := mailer.ParseSMTPURL(server.URL(user, password))
 	if err != nil {
 		t.Fatalf("ParseSMTPURL: %v", err)
 	}
+	cfg.AllowPlaintextAuth = allowPlaintext
 	cfg.From = "Echo Template <noreply@example.com>"
 	cfg.TLSConfig = server.ClientTLSConfig()
 	m, err := mailer.NewSMTP(cfg)
@@ -222,4 +234,161 @@ func BenchmarkSMTP_Send(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "emails/s")
+}
+
+// TestSMTP_PermanentFailures: what another attempt would meet again is
+// permanent, so the queue gives up at once; a temporary refusal is not.
+// Credentials never cross a connection without TLS unless allowed.
+func TestSMTP_PermanentFailures(t *testing.T) {
+	users := map[string]string{"bob": "s3cret"}
+	tests := []struct {
+		name           string
+		opts           smtptest.Options
+		user, password string
+		allowPlaintext bool
+		wantPermanent  bool
+	}{
+		{"CredentialsWithoutSTARTTLS", smtptest.Options{Users: users, InsecureAuth: true}, "bob", "s3cret", false, true},
+		{"WrongPassword", smtptest.Options{StartTLS: true, Users: users}, "bob", "wrong", false, true},
+		{"NoAuthOffered", smtptest.Options{StartTLS: true}, "bob", "s3cret", false, true},
+		{"RecipientRefused", smtptest.Options{Reject: func(smtptest.Message) error { return smtptest.PermFail }}, "", "", false, true},
+		{"TryAgainLater", smtptest.Options{Reject: func(smtptest.Message) error { return smtptest.TempFail }}, "", "", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			server := smtptest.NewServer(t, tt.opts)
+			m := newSMTPWith(t, server, tt.user, tt.password, tt.allowPlaintext)
+			err := m.Send(t.Context(), testEmail())
+			if err == nil {
+				t.Fatal("Send succeeded, want an error")
+			}
+			if got := errors.Is(err, tasks.ErrPermanent); got != tt.wantPermanent {
+				t.Errorf("errors.Is(%v, ErrPermanent) = %v, want %v", err, got, tt.wantPermanent)
+			}
+			if server.Len() != 0 {
+				t.Errorf("the server accepted %d messages", server.Len())
+			}
+		})
+	}
+}
+
+// TestSMTP_AllowPlaintextAuth: with SMTP_ALLOW_PLAINTEXT_AUTH the mailer
+// logs in to a server on a trusted network that offers no STARTTLS.
+func TestSMTP_AllowPlaintextAuth(t *testing.T) {
+	server := smtptest.NewServer(t, smtptest.Options{Users: map[string]string{"bob": "s3cret"}, InsecureAuth: true})
+	m := newSMTPWith(t, server, "bob", "s3cret", true)
+	if err := m.Send(t.Context(), testEmail()); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	if msgs := server.Messages(); len(msgs) != 1 || msgs[0].User != "bob" || msgs[0].TLS {
+		t.Errorf("server got %+v; want one message from user bob over plain text", msgs)
+	}
+}
+
+// rawServer accepts connections on 127.0.0.1 and hands each to handle, for
+// mail servers that smtptest will not play: hostile or very slow ones.
+func rawServer(t *testing.T, handle func(net.Conn)) mailer.SMTPConfig {
+	t.Helper()
+	var lc net.ListenConfig
+	l, err := lc.Listen(t.Context(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { _ = l.Close(); wg.Wait() })
+	wg.Go(func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() { defer conn.Close(); handle(conn) })
+		}
+	})
+	addr := l.Addr().(*net.TCPAddr)
+	return mailer.SMTPConfig{Host: addr.IP.String(), Port: addr.Port, From: "noreply@example.com"}
+}
+
+// TestSMTP_EndlessReplyLine: a server that answers with a 50 MiB line
+// costs the mailer about 1 MiB, not 50, and the attempt fails.
+func TestSMTP_EndlessReplyLine(t *testing.T) {
+	cfg := rawServer(t, func(conn net.Conn) {
+		_, _ = conn.Write([]byte("220-"))
+		chunk := bytes.Repeat([]byte("a"), 1<<20)
+		for range 50 {
+			if _, err := conn.Write(chunk); err != nil {
+				return
+			}
+		}
+		_, _ = conn.Write([]byte("\r\n"))
+	})
+	m, err := mailer.NewSMTP(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	err = m.Send(ctx, testEmail())
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		t.Fatal("Send succeeded against a 50 MiB greeting")
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 16<<20 {
+		t.Errorf("the attempt allocated %d MiB; want at most 16", grew>>20)
+	} else {
+		t.Logf("the attempt allocated %.1f MiB against a 50 MiB line", float64(grew)/(1<<20))
+	}
+}
+
+// TestSMTP_AttemptDeadlineIsWhole: a server that takes a while over every
+// reply, each within the attempt's timeout, is still cut off at the
+// attempt's deadline, not at one timeout per command.
+func TestSMTP_AttemptDeadlineIsWhole(t *testing.T) {
+	const step = 300 * time.Millisecond
+	cfg := rawServer(t, func(conn net.Conn) {
+		r := bufio.NewReader(conn)
+		reply := func(s string) bool {
+			time.Sleep(step)
+			_, err := conn.Write([]byte(s + "\r\n"))
+			return err == nil
+		}
+		if !reply("220 slow.example ESMTP") {
+			return
+		}
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			switch cmd := strings.ToUpper(strings.Fields(line + " x")[0]); cmd {
+			case "DATA":
+				reply("354 go on")
+				for line != ".\r\n" && err == nil {
+					line, err = r.ReadString('\n')
+				}
+				reply("250 queued")
+			case "QUIT":
+				reply("221 bye")
+				return
+			default:
+				reply("250 ok")
+			}
+		}
+	})
+	m, err := mailer.NewSMTP(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 2*step)
+	defer cancel()
+	start := time.Now()
+	err = m.Send(ctx, testEmail())
+	if err == nil {
+		t.Fatalf("Send succeeded after %v against a deadline of %v", time.Since(start), 2*step)
+	}
+	if took := time.Since(start); took > 5*step {
+		t.Errorf("Send took %v against a deadline of %v", took, 2*step)
+	}
 }

@@ -58,8 +58,11 @@ type Options struct {
 	// ImplicitTLS speaks TLS from the first byte, as smtps does.
 	ImplicitTLS bool
 	// Users maps user names to passwords. When set, AUTH PLAIN is offered
-	// (over TLS only) and required before MAIL.
+	// (over TLS only, unless InsecureAuth) and required before MAIL.
 	Users map[string]string
+	// InsecureAuth offers AUTH over plain text too, as a server on a
+	// trusted network may.
+	InsecureAuth bool
 }
 
 // Server is a running SMTP server. Its methods are safe for concurrent use.
@@ -91,6 +94,7 @@ func NewServer(t testing.TB, opts Options) *Server {
 	s.srv.ReadTimeout = 10 * time.Second
 	s.srv.WriteTimeout = 10 * time.Second
 	s.srv.ErrorLog = discardLogger{}
+	s.srv.AllowInsecureAuth = opts.InsecureAuth
 
 	if opts.StartTLS || opts.ImplicitTLS {
 		serverTLS, clientTLS, err := selfSigned()

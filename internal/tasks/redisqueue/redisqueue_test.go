@@ -3,7 +3,9 @@ package redisqueue_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,6 +98,32 @@ func TestQueue_FailingServerIsRetriedThenGivenUp(t *testing.T) {
 	line := logs.Lines(t, "giving up")[0]
 	if got := line["job_id"]; got != job.ID {
 		t.Errorf("log job_id = %v, want %q", got, job.ID)
+	}
+}
+
+// TestQueue_PermanentRefusalIsNotRetried: a 5xx reply is tried once,
+// logged once with the reason, and never again, however many attempts the
+// job had left.
+func TestQueue_PermanentRefusalIsNotRetried(t *testing.T) {
+	rdb := newRedis(t)
+	queue := taskstest.UniqueQueue(t, rdb)
+	server := smtptest.NewServer(t, smtptest.Options{Reject: func(smtptest.Message) error { return smtptest.PermFail }})
+	log, logs := taskstest.NewLogger()
+	q := newQueue(t, rdb, testConfig(queue), taskstest.SMTPMailer(t, server), log, true)
+
+	taskstest.Enqueue(t, q, taskstest.Job("alice@example.com"))
+
+	taskstest.WaitFor(t, 10*time.Second, "a 'giving up' log line", func() bool { return len(logs.Lines(t, "giving up")) > 0 })
+	waitDrained(t, rdb, queue) // a retry would have been made by now
+	if got := server.Attempts(); got != 1 {
+		t.Errorf("server saw %d attempts of a permanently refused email, want 1", got)
+	}
+	lines := logs.Lines(t, "giving up")
+	if len(lines) != 1 || !strings.Contains(fmt.Sprint(lines[0]["error"]), "550") {
+		t.Errorf("giving-up lines %v; want one, with the server's 550", lines)
+	}
+	if n := len(logs.Lines(t, "will retry")); n != 0 {
+		t.Errorf("%d 'will retry' lines for a permanent refusal", n)
 	}
 }
 
