@@ -61,7 +61,7 @@ func (s *soak) serviceEnv(addr string) []string {
 		"HTTP_ADDR=" + addr,
 		"LOG_FORMAT=json",
 		"SHUTDOWN_DELAY=500ms",
-		"TRUSTED_PROXIES=127.0.0.1/32", // see manyClients
+		"TRUSTED_PROXIES=127.0.0.1/32",                    // see manyClients
 		"STORAGE_DIR=" + s.storage,                        // feature:files
 		fmt.Sprintf("MAX_UPLOAD_BYTES=%d", soakMaxUpload), // feature:files
 		"SMTP_URL=" + s.mail.url(),                        // feature:tasks
