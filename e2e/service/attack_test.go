@@ -604,3 +604,160 @@ func TestChatJoinStormKeepsReaders(t *testing.T) {
 }
 
 // feature:websockets end
+
+// feature:tasks begin
+
+// TestMailCannonIsRefused: with the defaults, a stranger cannot make the
+// service mail one inbox more than 5 times an hour, nor send more than 60
+// requests that change state a minute, nor make a visitor's browser post
+// from another site. Every refusal is problem+json with a request id, and
+// the routes that only read stay open to them.
+func TestMailCannonIsRefused(t *testing.T) {
+	addr := startAttackTarget(t)
+	notify := func(email string, header ...string) *http.Response {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/notify?email="+email, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	wantRefused := func(what string, resp *http.Response, status int) {
+		t.Helper()
+		if resp.StatusCode != status || resp.Header.Get("Content-Type") != "application/problem+json" || resp.Header.Get("X-Request-ID") == "" {
+			t.Fatalf("%s: %d %s (request id %q); want %d problem+json with a request id",
+				what, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("X-Request-ID"), status)
+		}
+		if status == http.StatusTooManyRequests && resp.Header.Get("Retry-After") == "" {
+			t.Errorf("%s: 429 without Retry-After", what)
+		}
+	}
+
+	wantRefused("a cross-site browser POST", notify("victim@example.com", "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"), http.StatusForbidden)
+
+	sent := 0
+	for range 5 {
+		if resp := notify("victim@example.com"); resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("notification %d to one address: %d, want 202", sent+1, resp.StatusCode)
+		}
+		sent++
+	}
+	wantRefused("the 6th notification to one address", notify("Victim@example.com"), http.StatusTooManyRequests)
+	sent++
+	for sent < 60 {
+		if resp := notify(fmt.Sprintf("user%d@example.com", sent)); resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("request %d of the minute: %d, want 202", sent+1, resp.StatusCode)
+		}
+		sent++
+	}
+	wantRefused("the 61st request of the minute", notify("another@example.com"), http.StatusTooManyRequests)
+
+	resp, err := http.Get("http://" + addr + "/headers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /headers from the limited client: %d, want 200", resp.StatusCode)
+	}
+}
+
+// TestHostileMailServerCostsLittle: a mail server that greets with a
+// 50 MiB line costs the service about one bounded read per attempt, not
+// the line: its peak RSS stays within 40 MiB of its idle figure (under
+// -race, which inflates it).
+func TestHostileMailServerCostsLittle(t *testing.T) {
+	var lc net.ListenConfig
+	l, err := lc.Listen(t.Context(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	// Every connection gets the line: the mailer's and /readyz's probes
+	// (a connect and a close) alike. Each reports when it was accepted
+	// and how much of the line it took.
+	type taken struct {
+		at    time.Time
+		bytes int64
+	}
+	done := make(chan taken, 16)
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				got := taken{at: time.Now()}
+				chunk := []byte("220-" + strings.Repeat("a", 1<<20))
+				for range 50 {
+					n, err := conn.Write(chunk)
+					got.bytes += int64(n)
+					if err != nil {
+						break
+					}
+				}
+				done <- got
+			}()
+		}
+	}()
+	svc := startService(t, "LOG_LEVEL", "error", "SMTP_URL", "smtp://"+l.Addr().String(), "TASK_MAX_ATTEMPTS", "1")
+	idle := procStatusKB(t, svc.cmd.Process.Pid, "VmRSS")
+
+	posted := time.Now()
+	resp, err := http.Post(svc.base+"/notify?email=a@example.com", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST /notify: %d, want 202", resp.StatusCode)
+	}
+	var wrote int64
+	for wrote == 0 {
+		select {
+		case got := <-done:
+			if got.at.After(posted) { // the mailer's, not a readiness probe's
+				wrote = max(got.bytes, 1)
+			}
+		case <-time.After(60 * time.Second):
+			t.Fatal("the service never hung up on the 50 MiB line")
+		}
+	}
+	peak := procStatusKB(t, svc.cmd.Process.Pid, "VmHWM")
+	t.Logf("idle RSS %d KiB, peak %d KiB; the server got %d KiB of its 50 MiB line out", idle, peak, wrote>>10)
+	if peak-idle > 40<<10 {
+		t.Errorf("peak RSS %d KiB is %d MiB over idle; want at most 40 MiB", peak, (peak-idle)>>10)
+	}
+}
+
+// procStatusKB returns a kB field of /proc/PID/status, such as VmRSS.
+func procStatusKB(t *testing.T, pid int, field string) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		testenv.Missing(t, "no /proc to read the service's memory from: %v", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
+			var kb int64
+			if _, err := fmt.Sscanf(rest, "%d kB", &kb); err == nil {
+				return kb
+			}
+		}
+	}
+	t.Fatalf("/proc/%d/status has no %s", pid, field)
+	return 0
+}
+
+// feature:tasks end
