@@ -18,6 +18,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"example.com/echotemplate/internal/mailer/smtptest" // feature:tasks
 	"example.com/echotemplate/internal/testenv"
 )
 
@@ -738,6 +739,42 @@ func TestHostileMailServerCostsLittle(t *testing.T) {
 	t.Logf("idle RSS %d KiB, peak %d KiB; the server got %d KiB of its 50 MiB line out", idle, peak, wrote>>10)
 	if peak-idle > 40<<10 {
 		t.Errorf("peak RSS %d KiB is %d MiB over idle; want at most 40 MiB", peak, (peak-idle)>>10)
+	}
+}
+
+// TestMailServerRefusalIsLoggedOnce: credentials for a mail server that
+// offers no STARTTLS (but AUTH over plain text, a trap) are never sent;
+// the job fails once, logged once with the reason, and is not retried.
+func TestMailServerRefusalIsLoggedOnce(t *testing.T) {
+	server := smtptest.NewServer(t, smtptest.Options{Users: map[string]string{"bob": "s3cret"}, InsecureAuth: true})
+	svc := startService(t, "LOG_LEVEL", "warn", "SMTP_URL", server.URL("bob", "s3cret"), "TASK_MAX_ATTEMPTS", "5")
+	resp, err := http.Post(svc.base+"/notify?email=a@example.com", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST /notify: %d, want 202", resp.StatusCode)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(svc.logs.String(), "giving up") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no 'giving up' line in the log:\n%s", svc.logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := svc.stop(t); err != nil { // after the drain, nothing more can come
+		t.Fatal(err)
+	}
+	logs := svc.logs.String()
+	if n := strings.Count(logs, "giving up"); n != 1 || strings.Contains(logs, "will retry") || !strings.Contains(logs, "STARTTLS") {
+		t.Errorf("want one 'giving up' line naming STARTTLS and no retry; log:\n%s", logs)
+	}
+	if strings.Contains(logs, "s3cret") {
+		t.Errorf("the log shows the password:\n%s", logs)
+	}
+	if server.Attempts() != 0 {
+		t.Errorf("the server was offered %d messages", server.Attempts())
 	}
 }
 
