@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -38,7 +39,14 @@ func TestMakeRunStopsCleanlyOnCtrlC(t *testing.T) {
 	var out bytes.Buffer
 	cmd := exec.Command("make", "--no-print-directory", "run")
 	cmd.Dir = repoRoot
-	cmd.Env = append(os.Environ(), "HTTP_ADDR="+addr, "STORAGE_DIR="+t.TempDir())
+	// As from a terminal: not as a sub-make of make test, whose MAKEFLAGS
+	// would hand this make the outer one's jobserver and children to wait
+	// for ("wait: No child processes").
+	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		name, _, _ := strings.Cut(kv, "=")
+		return name == "MAKEFLAGS" || name == "MFLAGS" || name == "MAKELEVEL"
+	})
+	cmd.Env = append(env, "HTTP_ADDR="+addr, "STORAGE_DIR="+t.TempDir())
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // a terminal's foreground group
 	if err := cmd.Start(); err != nil {
