@@ -31,7 +31,7 @@ type testBackend struct {
 
 // testBackends are the local directory and, when versitygw is installed,
 // an S3 bucket.
-func testBackends(t *testing.T) []testBackend {
+func testBackends() []testBackend {
 	return []testBackend{
 		{name: "Dir", open: func(t *testing.T, opts Options) (*Store, func() []string) {
 			dir := t.TempDir()
@@ -90,15 +90,15 @@ func listBucket(t *testing.T, client *s3.Client, bucket string) []string {
 
 // bigContent is larger than two parts of a multipart upload, with a short
 // third part, and random so a misplaced part shows.
-func bigContent(t testing.TB) []byte {
+func bigContent() []byte {
 	b := make([]byte, 2*partSize+12345)
 	_, _ = rand.Read(b)
 	return b
 }
 
 func TestBackendPutOpen(t *testing.T) {
-	big := bigContent(t)
-	for _, b := range testBackends(t) {
+	big := bigContent()
+	for _, b := range testBackends() {
 		t.Run(b.name, func(t *testing.T) {
 			s, _ := b.open(t, Options{})
 			for _, tt := range []struct{ name, content, filename string }{
@@ -150,7 +150,7 @@ func TestBackendPutOpen(t *testing.T) {
 // TestBackendServe: a stored file goes through Serve with ranges,
 // multi-range, 416, If-Range and 304 on both backends.
 func TestBackendServe(t *testing.T) {
-	for _, b := range testBackends(t) {
+	for _, b := range testBackends() {
 		t.Run(b.name, func(t *testing.T) {
 			s, _ := b.open(t, Options{})
 			put, err := s.Put(context.Background(), strings.NewReader(content), "report.txt")
@@ -217,7 +217,7 @@ func TestBackendServe(t *testing.T) {
 // no temporary file, no object and no multipart upload.
 func TestBackendRefusedLeavesNothing(t *testing.T) {
 	errRead := errors.New("connection reset")
-	big := bigContent(t)
+	big := bigContent()
 	tests := []struct {
 		name    string
 		opts    Options
@@ -240,7 +240,7 @@ func TestBackendRefusedLeavesNothing(t *testing.T) {
 			return io.MultiReader(bytes.NewReader(big[:partSize+100]), cancelReader(cancel), strings.NewReader("rest"))
 		}, context.Canceled},
 	}
-	for _, b := range testBackends(t) {
+	for _, b := range testBackends() {
 		t.Run(b.name, func(t *testing.T) {
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
@@ -262,7 +262,7 @@ func TestBackendRefusedLeavesNothing(t *testing.T) {
 // TestBackendQuota: usage counts what is stored, so the next upload that
 // would pass MaxBytes is refused.
 func TestBackendQuota(t *testing.T) {
-	for _, b := range testBackends(t) {
+	for _, b := range testBackends() {
 		t.Run(b.name, func(t *testing.T) {
 			s, _ := b.open(t, Options{MaxBytes: 64 << 10})
 			if _, err := s.Put(context.Background(), strings.NewReader(strings.Repeat("a", 40<<10)), "a"); err != nil {
@@ -279,7 +279,7 @@ func TestBackendQuota(t *testing.T) {
 // TestBackendRetention: an expired file is not found at once and the
 // sweep deletes it; a fresh one stays; Delete removes at once.
 func TestBackendRetention(t *testing.T) {
-	for _, b := range testBackends(t) {
+	for _, b := range testBackends() {
 		t.Run(b.name, func(t *testing.T) {
 			now := time.Now()
 			s, list := b.open(t, Options{Retention: time.Hour, StaleAfter: time.Hour, Now: func() time.Time { return now }})

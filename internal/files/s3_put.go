@@ -97,12 +97,12 @@ func (b *s3Backend) uploadParts(ctx context.Context, id string, uploadID *string
 		}
 		parts = append(parts, types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(num)})
 		n, err = io.ReadFull(r, buf)
-		switch {
-		case errors.Is(err, io.EOF):
+		// A short last part (io.ErrUnexpectedEOF) is sent on the next turn,
+		// whose read ends with io.EOF.
+		if errors.Is(err, io.EOF) {
 			return parts, nil
-		case errors.Is(err, io.ErrUnexpectedEOF):
-			err = nil // A short last part; sent on the next turn, which ends with io.EOF.
-		case err != nil:
+		}
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, fmt.Errorf("files: write content: %w", err)
 		}
 	}

@@ -50,7 +50,7 @@ func Start(t testing.TB) *Server {
 	if bin == "" {
 		testenv.Missing(t, "versitygw is not installed (%s)", Install)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := new(net.ListenConfig).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func find() string {
 	if p, err := exec.LookPath("versitygw"); err == nil {
 		return p
 	}
-	out, err := exec.Command("go", "env", "GOPATH").Output()
+	out, err := exec.CommandContext(context.Background(), "go", "env", "GOPATH").Output()
 	if err != nil {
 		return ""
 	}
@@ -115,7 +115,7 @@ func (s *Server) Restart() {
 	s.t.Helper()
 	s.log = new(bytes.Buffer)
 	//nolint:gosec // The test's own binary and arguments.
-	cmd := exec.Command(s.bin, "--access", AccessKey, "--secret", SecretKey, "--port", s.addr, "posix", s.Dir)
+	cmd := exec.CommandContext(context.Background(), s.bin, "--access", AccessKey, "--secret", SecretKey, "--port", s.addr, "posix", s.Dir)
 	cmd.Stdout, cmd.Stderr = s.log, s.log
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("start versitygw: %v", err)
