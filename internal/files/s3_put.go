@@ -18,6 +18,11 @@ import (
 // so the memory one upload to a bucket holds: S3 wants at least 5 MiB.
 const partSize = 8 << 20
 
+// MaxS3ObjectBytes is the largest file a bucket store takes: put copies a
+// multipart upload onto itself to add its checksum, and S3's CopyObject
+// stops at 5 GiB.
+const MaxS3ObjectBytes = 5 << 30
+
 // cleanupTimeout bounds the requests that undo a failed upload. They retry
 // for that long, so a bucket that blips as the upload fails still ends up
 // with nothing of it.

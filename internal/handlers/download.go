@@ -47,7 +47,7 @@ func handleDownload(store *files.Store, pace Pace) echo.HandlerFunc {
 			ContentType: info.ContentType,
 			ModTime:     info.ModTime,
 			ETag:        info.SHA256,
-			Content:     f, // an *os.File, for sendfile
+			Content:     f, // an *os.File from a directory, for sendfile
 		})
 		return served(w, err)
 	}
