@@ -14,7 +14,6 @@ import (
 	"testing/iotest"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"example.com/echotemplate/internal/files/versitygw"
@@ -38,15 +37,15 @@ func testBackends() []testBackend {
 			return newStore(t, dir, opts), func() []string { return listDir(t, dir) }
 		}},
 		{name: "S3", open: func(t *testing.T, opts Options) (*Store, func() []string) {
-			s, client, bucket := newS3Store(t, opts)
-			return s, func() []string { return listBucket(t, client, bucket) }
+			s, gw, bucket := newS3Store(t, opts)
+			return s, func() []string { return gw.List(bucket) }
 		}},
 	}
 }
 
 // newS3Store starts versitygw (once per test) and returns a Store over a
-// new bucket in it, and a client to look into the bucket.
-func newS3Store(t testing.TB, opts Options) (*Store, *s3.Client, string) {
+// new bucket in it, the server and the bucket's name.
+func newS3Store(t testing.TB, opts Options) (*Store, *versitygw.Server, string) {
 	t.Helper()
 	gw := versitygw.Start(t)
 	cfg := S3Config{
@@ -57,35 +56,7 @@ func newS3Store(t testing.TB, opts Options) (*Store, *s3.Client, string) {
 	if err != nil {
 		t.Fatalf("NewS3Store: %v", err)
 	}
-	client, err := newS3Client(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, client, cfg.Bucket
-}
-
-// listBucket returns the bucket's objects and its multipart uploads in
-// progress, as "upload:KEY".
-func listBucket(t *testing.T, client *s3.Client, bucket string) []string {
-	t.Helper()
-	ctx := context.Background()
-	objects, err := client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &bucket})
-	if err != nil {
-		t.Fatalf("ListObjectsV2: %v", err)
-	}
-	uploads, err := client.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: &bucket})
-	if err != nil {
-		t.Fatalf("ListMultipartUploads: %v", err)
-	}
-	var names []string
-	for _, o := range objects.Contents {
-		names = append(names, aws.ToString(o.Key))
-	}
-	for _, u := range uploads.Uploads {
-		names = append(names, "upload:"+aws.ToString(u.Key))
-	}
-	slices.Sort(names)
-	return names
+	return s, gw, cfg.Bucket
 }
 
 // bigContent is larger than two parts of a multipart upload, with a short
@@ -324,8 +295,13 @@ func TestBackendRetention(t *testing.T) {
 // younger ones are left to finish.
 func TestS3SweepStaleUploads(t *testing.T) {
 	now := time.Now()
-	s, client, bucket := newS3Store(t, Options{StaleAfter: time.Hour, Now: func() time.Time { return now }})
+	s, gw, bucket := newS3Store(t, Options{StaleAfter: time.Hour, Now: func() time.Time { return now }})
 	ctx := context.Background()
+	client, err := newS3Client(ctx, S3Config{Bucket: bucket, Endpoint: gw.Endpoint, Region: "us-east-1",
+		AccessKeyID: versitygw.AccessKey, SecretAccessKey: versitygw.SecretKey})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, id := range []string{newID(), newID()} {
 		if _, err := client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: &id}); err != nil {
 			t.Fatal(err)
@@ -346,7 +322,7 @@ func TestS3SweepStaleUploads(t *testing.T) {
 	if swept, err := s.Sweep(ctx); err != nil || swept != (Swept{Partial: 3}) {
 		t.Errorf("Sweep = %+v, %v; want 3 partial", swept, err)
 	}
-	if names := listBucket(t, client, bucket); len(names) != 0 {
+	if names := gw.List(bucket); len(names) != 0 {
 		t.Errorf("bucket holds %q after the sweep", names)
 	}
 }

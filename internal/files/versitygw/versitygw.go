@@ -12,9 +12,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"example.com/echotemplate/internal/testenv"
 )
@@ -133,4 +138,34 @@ func (s *Server) Restart() {
 	}
 	s.Kill()
 	s.t.Fatalf("versitygw did not answer on %s: %s", s.addr, s.log)
+}
+
+// List returns the names of the bucket's objects and, as "upload:KEY", its
+// multipart uploads in progress: what a failed upload must not leave.
+func (s *Server) List(bucket string) []string {
+	s.t.Helper()
+	client := s3.New(s3.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(s.Endpoint),
+		UsePathStyle: true,
+		Credentials:  credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, ""),
+	})
+	ctx := context.Background()
+	objects, err := client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &bucket})
+	if err != nil {
+		s.t.Fatalf("ListObjectsV2: %v", err)
+	}
+	uploads, err := client.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: &bucket})
+	if err != nil {
+		s.t.Fatalf("ListMultipartUploads: %v", err)
+	}
+	var names []string
+	for _, o := range objects.Contents {
+		names = append(names, aws.ToString(o.Key))
+	}
+	for _, u := range uploads.Uploads {
+		names = append(names, "upload:"+aws.ToString(u.Key))
+	}
+	slices.Sort(names)
+	return names
 }
