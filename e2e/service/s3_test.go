@@ -119,7 +119,7 @@ func TestS3ServerKilledMidUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	chunk := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
-	for range 10 {                                          // the first 8 MiB part goes to the bucket
+	for range 10 {                                           // the first 8 MiB part goes to the bucket
 		if _, err := part.Write(chunk); err != nil {
 			t.Fatal(err)
 		}
