@@ -120,7 +120,7 @@ func (s *Server) Restart() {
 	s.t.Helper()
 	s.log = new(bytes.Buffer)
 	//nolint:gosec // The test's own binary and arguments.
-	cmd := exec.CommandContext(context.Background(), s.bin, "--access", AccessKey, "--secret", SecretKey, "--port", s.addr, "posix", s.Dir)
+	cmd := exec.CommandContext(context.Background(), s.bin, "--access", AccessKey, "--secret", SecretKey, "--port", s.addr, "--health", "/health", "posix", s.Dir)
 	cmd.Stdout, cmd.Stderr = s.log, s.log
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("start versitygw: %v", err)
@@ -129,10 +129,12 @@ func (s *Server) Restart() {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	for ctx.Err() == nil {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.Endpoint, nil)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.Endpoint+"/health", nil)
 		if resp, err := http.DefaultClient.Do(req); err == nil {
 			resp.Body.Close()
-			return // Any answer, even 403 without credentials, means it is up.
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
