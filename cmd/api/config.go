@@ -108,6 +108,7 @@ func (c *config) settings() []settings.Setting {
 		{Name: "STORAGE_DIR", Default: "./data/uploads", Help: "directory uploads are kept in when STORAGE_URL is empty; created at start, checked by /readyz; instances may share it", Set: settings.NonEmpty(&c.StorageDir)},
 		{Name: "STORAGE_URL", Help: "s3://BUCKET?endpoint=URL&region=REGION keeps uploads in an S3-compatible bucket that holds nothing else (path-style with an endpoint; region default us-east-1); /readyz reports it in its body, not its status (empty: STORAGE_DIR)", Set: settings.Optional(c.setStorageURL)},
 		{Name: "AWS_ACCESS_KEY_ID", Help: "access key for STORAGE_URL, with AWS_SECRET_ACCESS_KEY (empty: the AWS SDK's usual chain: shared files, instance roles)", Set: settings.String(&c.S3AccessKey), Secret: true},
+		{Name: "STORAGE_PRESIGN_DOWNLOADS", Default: "false", Help: "with STORAGE_URL, answer GET /download/{id} with a 307 to a presigned URL of the bucket valid for 5 minutes, so the bytes do not pass through the service", Set: settings.Bool(&srv.PresignDownloads)},
 		{Name: "AWS_SECRET_ACCESS_KEY", Help: "secret key for STORAGE_URL, with AWS_ACCESS_KEY_ID", Set: settings.String(&c.S3SecretKey), Secret: true},
 		{Name: "MAX_UPLOAD_BYTES", Default: "100MiB", Help: "largest POST /upload body, multipart framing included; larger gets 413", Set: settings.Size(&srv.Upload.MaxBytes, 1, 1<<40)},
 		{Name: "UPLOAD_MAX_PARTS", Default: "16", Help: "most parts (files and plain fields) in one upload", Set: settings.Int(&srv.Upload.MaxParts, 1, 1000)},
@@ -186,6 +187,9 @@ func loadConfig(args []string, getenv func(string) string, usage io.Writer) (con
 	c.Server.DownloadPace.Window = c.Server.UploadPace.Window
 	if (c.S3AccessKey == "") != (c.S3SecretKey == "") {
 		return c, errors.New("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: set both or neither")
+	}
+	if c.Server.PresignDownloads && c.StorageS3 == nil {
+		return c, errors.New("STORAGE_PRESIGN_DOWNLOADS: needs STORAGE_URL (a directory has no URLs to hand out)")
 	}
 	if c.StorageS3 != nil {
 		c.StorageS3.AccessKeyID, c.StorageS3.SecretAccessKey = c.S3AccessKey, c.S3SecretKey

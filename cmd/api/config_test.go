@@ -216,6 +216,7 @@ func TestLoadConfigRejects(t *testing.T) {
 		{"RedisScheme", nil, []string{"REDIS_URL", "http://localhost:6379"}, "REDIS_URL"},
 		{"StorageURLScheme", nil, []string{"STORAGE_URL", "http://bucket"}, "STORAGE_URL"},                                        // feature:files
 		{"StorageURLHalfCredentials", nil, []string{"STORAGE_URL", "s3://b", "AWS_ACCESS_KEY_ID", "k"}, "AWS_SECRET_ACCESS_KEY"},  // feature:files
+		{"PresignWithoutBucket", nil, []string{"STORAGE_PRESIGN_DOWNLOADS", "true"}, "STORAGE_PRESIGN_DOWNLOADS"},                 // feature:files
 		{"StorageURLUploadOverCopyLimit", nil, []string{"STORAGE_URL", "s3://b", "MAX_UPLOAD_BYTES", "6GiB"}, "MAX_UPLOAD_BYTES"}, // feature:files
 		{"SMTPScheme", nil, []string{"SMTP_URL", "imap://localhost"}, "SMTP_URL"},                                                 // feature:tasks
 		{"MailFrom", nil, []string{"MAIL_FROM", "no reply"}, "MAIL_FROM"},                                                         // feature:tasks

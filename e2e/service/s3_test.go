@@ -88,6 +88,36 @@ func TestS3TwoInstancesShareBucket(t *testing.T) {
 	}
 }
 
+// TestS3PresignedDownload: with STORAGE_PRESIGN_DOWNLOADS, a download is a
+// 307 to the bucket, which answers ranges itself.
+func TestS3PresignedDownload(t *testing.T) {
+	gw := versitygw.Start(t)
+	bucket := gw.Bucket("uploads")
+	svc, _ := startS3Service(t, gw, bucket, "STORAGE_PRESIGN_DOWNLOADS", "true")
+	id := uploadTo(t, svc.base, "notes.txt", strings.NewReader("0123456789"))
+
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noFollow.Get(svc.base + "/download/" + id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	loc := res.Header.Get("Location")
+	if res.StatusCode != http.StatusTemporaryRedirect || !strings.HasPrefix(loc, gw.Endpoint+"/"+bucket+"/"+id+"?") {
+		t.Fatalf("download = %d to %q, want 307 to %s/%s/%s?...", res.StatusCode, loc, gw.Endpoint, bucket, id)
+	}
+	res, body := get(t, loc, map[string]string{"Range": "bytes=2-4"})
+	if res.StatusCode != http.StatusPartialContent || string(body) != "234" {
+		t.Errorf("ranged GET of the presigned URL = %d %q, want 206 \"234\"", res.StatusCode, body)
+	}
+	if got := res.Header.Get("Content-Disposition"); !strings.HasPrefix(got, "attachment") {
+		t.Errorf("Content-Disposition = %q, want an attachment", got)
+	}
+	if res, _ := get(t, svc.base+"/download/"+strings.Repeat("0", 32), nil); res.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown id = %d, want 404", res.StatusCode)
+	}
+}
+
 // TestS3ServerKilledMidUpload: when the S3 server dies during an upload,
 // the client gets a 5xx problem+json, and once the server is back the
 // bucket holds neither the object nor any part of it.
