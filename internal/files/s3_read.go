@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
@@ -29,7 +30,7 @@ func (o *objectReader) Read(p []byte) (int, error) {
 	}
 	if o.body == nil {
 		out, err := o.b.client.GetObject(o.ctx, &s3.GetObjectInput{
-			Bucket: &o.b.bucket, Key: &o.key, Range: ptr("bytes=" + strconv.FormatInt(o.pos, 10) + "-"),
+			Bucket: &o.b.bucket, Key: &o.key, Range: aws.String("bytes=" + strconv.FormatInt(o.pos, 10) + "-"),
 		})
 		if err != nil {
 			return 0, fmt.Errorf("files: get %s from %d: %w", o.key, o.pos, err)
@@ -71,5 +72,3 @@ func (o *objectReader) Close() error {
 	o.body = nil
 	return err
 }
-
-func ptr[T any](v T) *T { return &v }
