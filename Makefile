@@ -53,7 +53,7 @@ lint:
 	go -C e2e tool -modfile=../tools/go.mod golangci-lint run ./...
 	./scripts/vulncheck.sh
 
-## bench: Go benchmarks (file transfers with 1 GiB files, chat with 1,000 clients), then load runs against the running server
+## bench: Go benchmarks (file transfers with 1 GiB files, uploads to disk beside uploads to S3 on versitygw, chat with 1,000 clients), then load runs against the running server
 .PHONY: bench
 # The chat benchmarks connect 1,000 clients before each run, so they run a
 # fixed count of broadcasts rather than for a time.

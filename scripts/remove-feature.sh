@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 feature=${1:-}
 case $feature in
 websockets) paths=(internal/ws internal/handlers/ws.go internal/handlers/ws_test.go cmd/api/chat.go cmd/api/chat_test.go e2e/cmd/wsclient e2e/cmd/soak/chat{.go,_test.go}) ;;
-files) paths=(internal/files internal/handlers/{upload,download}{.go,_test.go,_bench_test.go} internal/handlers/assets/large_file.zip e2e/cmd/soak/{files,content}{.go,_test.go}) ;;
+files) paths=(internal/files internal/handlers/{upload,download}{.go,_test.go,_bench_test.go} internal/handlers/assets/large_file.zip e2e/cmd/soak/{files,content}{.go,_test.go} e2e/cmd/soak/objectstore.go e2e/service/s3_test.go) ;;
 tasks) paths=(internal/tasks internal/mailer cmd/api/tasks.go cmd/api/tasks_test.go internal/handlers/{notify.go,notify_test.go,notify_bench_test.go,notify_redis_test.go,redisproxy_test.go} e2e/cmd/soak/{notify,mailsink}{.go,_test.go}) ;;
 *)
   echo "usage: $0 websockets|files|tasks" >&2

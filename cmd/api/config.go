@@ -54,7 +54,12 @@ type config struct {
 
 	// feature:files begin
 	StorageDir string
-	Storage    files.Options // quota, retention and allowlist of the store
+	// StorageS3 (STORAGE_URL) keeps uploads in a bucket; nil keeps them in
+	// StorageDir.
+	StorageS3 *files.S3Config
+	// S3AccessKey and S3SecretKey go into StorageS3 once both are read.
+	S3AccessKey, S3SecretKey string
+	Storage                  files.Options // quota, retention and allowlist of the store
 	// feature:files end
 	// feature:websockets begin
 	// WebSockets holds the hub's limits and AllowedOrigins; run adds the
@@ -108,11 +113,15 @@ func (c *config) settings() []settings.Setting {
 		{Name: "COOKIE_HASH_KEY", Help: "base64 of 32 or more random bytes that sign the session cookie, required in production (empty in development: a random key per start); make one with openssl rand -base64 32", Set: c.setHashKey, Secret: true},
 		{Name: "COOKIE_BLOCK_KEY", Help: "base64 of 16, 24 or 32 random bytes that also encrypt the session cookie (empty: not encrypted)", Set: c.setBlockKey, Secret: true},
 		// feature:files begin
-		{Name: "STORAGE_DIR", Default: "./data/uploads", Help: "directory uploads are kept in; created at start, checked by /readyz; instances may share it", Set: settings.NonEmpty(&c.StorageDir)},
+		{Name: "STORAGE_DIR", Default: "./data/uploads", Help: "directory uploads are kept in when STORAGE_URL is empty; created at start, checked by /readyz; instances may share it", Set: settings.NonEmpty(&c.StorageDir)},
+		{Name: "STORAGE_URL", Help: "s3://BUCKET?endpoint=URL&region=REGION keeps uploads in an S3-compatible bucket that holds nothing else (path-style with an endpoint; region default us-east-1); /readyz reports it in its body, not its status (empty: STORAGE_DIR)", Set: settings.Optional(c.setStorageURL)},
+		{Name: "AWS_ACCESS_KEY_ID", Help: "access key for STORAGE_URL, with AWS_SECRET_ACCESS_KEY (empty: the AWS SDK's usual chain: shared files, instance roles)", Set: settings.String(&c.S3AccessKey), Secret: true},
+		{Name: "STORAGE_PRESIGN_DOWNLOADS", Default: "false", Help: "with STORAGE_URL, answer GET /download/{id} with a 307 to a presigned URL of the bucket valid for 5 minutes, so the bytes do not pass through the service", Set: settings.Bool(&srv.PresignDownloads)},
+		{Name: "AWS_SECRET_ACCESS_KEY", Help: "secret key for STORAGE_URL, with AWS_ACCESS_KEY_ID", Set: settings.String(&c.S3SecretKey), Secret: true},
 		{Name: "MAX_UPLOAD_BYTES", Default: "100MiB", Help: "largest POST /upload body, multipart framing included; larger gets 413", Set: settings.Size(&srv.Upload.MaxBytes, 1, 1<<40)},
 		{Name: "UPLOAD_MAX_PARTS", Default: "16", Help: "most parts (files and plain fields) in one upload", Set: settings.Int(&srv.Upload.MaxParts, 1, 1000)},
 		{Name: "UPLOAD_ALLOWED_TYPES", Help: "comma-separated media types a file's bytes may have, such as image/png,image/*; others get 415 (empty: any; */* is refused)", Set: settings.Func(&c.Storage.AllowedTypes, files.ParseAllowedList)},
-		{Name: "STORAGE_MAX_BYTES", Default: "10GiB", Help: "most bytes STORAGE_DIR may hold, all instances together; an upload that would pass it gets 507, though uploads running at once may each pass it by up to MAX_UPLOAD_BYTES (0: no limit)", Set: settings.Size(&c.Storage.MaxBytes, 0, 1<<50)},
+		{Name: "STORAGE_MAX_BYTES", Default: "10GiB", Help: "most bytes STORAGE_DIR or the bucket may hold, all instances together; an upload that would pass it gets 507, though uploads running at once may each pass it by up to MAX_UPLOAD_BYTES (0: no limit)", Set: settings.Size(&c.Storage.MaxBytes, 0, 1<<50)},
 		{Name: "UPLOAD_RETENTION", Default: "24h", Help: "how long an upload is kept; older ones answer 404 and are deleted (0: forever)", Set: settings.Duration(&c.Storage.Retention, 0)},
 		{Name: "UPLOAD_MIN_BYTES_PER_SEC", Default: "32KiB", Help: "slowest an upload may arrive over TRANSFER_RATE_WINDOW; slower gets 408", Set: settings.Size(&srv.UploadPace.MinBytesPerSec, 1, 1<<40)},
 		{Name: "UPLOAD_TIMEOUT", Default: "1h", Help: "longest an upload may take, however fast it moves", Set: settings.Duration(&srv.UploadPace.Timeout, time.Millisecond)},
@@ -186,6 +195,20 @@ func loadConfig(args []string, getenv func(string) string, usage io.Writer) (con
 	c.Server.UploadAllowedTypes = c.Storage.AllowedTypes
 	c.Storage.StaleAfter = c.Server.UploadPace.Timeout // an older partial file is a dead upload's
 	c.Server.DownloadPace.Window = c.Server.UploadPace.Window
+	if (c.S3AccessKey == "") != (c.S3SecretKey == "") {
+		return c, errors.New("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: set both or neither")
+	}
+	if c.Server.PresignDownloads && c.StorageS3 == nil {
+		return c, errors.New("STORAGE_PRESIGN_DOWNLOADS: needs STORAGE_URL (a directory has no URLs to hand out)")
+	}
+	if c.StorageS3 != nil {
+		c.StorageS3.AccessKeyID, c.StorageS3.SecretAccessKey = c.S3AccessKey, c.S3SecretKey
+		// The store adds the checksum to a large upload with CopyObject,
+		// which S3 allows up to 5 GiB.
+		if c.Server.Upload.MaxBytes > files.MaxS3ObjectBytes {
+			return c, errors.New("MAX_UPLOAD_BYTES: at most 5GiB with STORAGE_URL")
+		}
+	}
 	// feature:files end
 	return c, nil
 }
@@ -228,6 +251,18 @@ func (c *config) setRedis(s string) (err error) {
 	}
 	return err
 }
+
+// feature:files begin
+func (c *config) setStorageURL(s string) error {
+	cfg, err := files.ParseS3URL(s)
+	if err != nil {
+		return err
+	}
+	c.StorageS3 = &cfg
+	return nil
+}
+
+// feature:files end
 
 // feature:tasks begin
 func (c *config) setMailFrom(s string) (err error) {

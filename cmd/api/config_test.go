@@ -74,6 +74,20 @@ func TestLoadConfigFiles(t *testing.T) {
 	}
 }
 
+// TestLoadConfigStorageURL: STORAGE_URL selects a bucket, with the
+// credentials from the environment.
+func TestLoadConfigStorageURL(t *testing.T) {
+	c, err := loadConfig(nil, env("STORAGE_URL", "s3://uploads?endpoint=http://minio:9000&region=eu-west-1",
+		"AWS_ACCESS_KEY_ID", "key", "AWS_SECRET_ACCESS_KEY", "secret"), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := files.S3Config{Bucket: "uploads", Endpoint: "http://minio:9000", Region: "eu-west-1", AccessKeyID: "key", SecretAccessKey: "secret"}
+	if c.StorageS3 == nil || *c.StorageS3 != want {
+		t.Errorf("StorageS3 = %+v, want %+v", c.StorageS3, want)
+	}
+}
+
 // feature:files end
 
 // feature:websockets begin
@@ -200,9 +214,13 @@ func TestLoadConfigRejects(t *testing.T) {
 		{"NoAttempts", nil, []string{"TASK_MAX_ATTEMPTS", "0"}, "TASK_MAX_ATTEMPTS"},                  // feature:tasks
 		{"TaskTimeout", nil, []string{"TASK_TIMEOUT", "0s"}, "TASK_TIMEOUT"},                          // feature:tasks
 		{"RedisScheme", nil, []string{"REDIS_URL", "http://localhost:6379"}, "REDIS_URL"},
-		{"SMTPScheme", nil, []string{"SMTP_URL", "imap://localhost"}, "SMTP_URL"},                                   // feature:tasks
-		{"MailFrom", nil, []string{"MAIL_FROM", "no reply"}, "MAIL_FROM"},                                           // feature:tasks
-		{"MailFromHeaderInjection", nil, []string{"MAIL_FROM", "a@example.com\r\nBcc: b@example.com"}, "MAIL_FROM"}, // feature:tasks
+		{"StorageURLScheme", nil, []string{"STORAGE_URL", "http://bucket"}, "STORAGE_URL"},                                        // feature:files
+		{"StorageURLHalfCredentials", nil, []string{"STORAGE_URL", "s3://b", "AWS_ACCESS_KEY_ID", "k"}, "AWS_SECRET_ACCESS_KEY"},  // feature:files
+		{"PresignWithoutBucket", nil, []string{"STORAGE_PRESIGN_DOWNLOADS", "true"}, "STORAGE_PRESIGN_DOWNLOADS"},                 // feature:files
+		{"StorageURLUploadOverCopyLimit", nil, []string{"STORAGE_URL", "s3://b", "MAX_UPLOAD_BYTES", "6GiB"}, "MAX_UPLOAD_BYTES"}, // feature:files
+		{"SMTPScheme", nil, []string{"SMTP_URL", "imap://localhost"}, "SMTP_URL"},                                                 // feature:tasks
+		{"MailFrom", nil, []string{"MAIL_FROM", "no reply"}, "MAIL_FROM"},                                                         // feature:tasks
+		{"MailFromHeaderInjection", nil, []string{"MAIL_FROM", "a@example.com\r\nBcc: b@example.com"}, "MAIL_FROM"},               // feature:tasks
 		{"Flag", []string{"-shutdown-timeout", "never"}, nil, "shutdown-timeout"},
 		{"Argument", []string{"extra"}, nil, "extra"},
 	}

@@ -119,12 +119,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		deps.RateLimit = ratelimit.New(ratelimit.Limit{N: n, Period: time.Minute}, "client", rdb)
 	}
 	// feature:files begin
-	store, err := files.NewStore(cfg.StorageDir, cfg.Storage)
+	store, err := openStore(ctx, cfg)
 	if err != nil {
-		return errors.Join(fmt.Errorf("open storage (STORAGE_DIR=%s): %w", cfg.StorageDir, err), stopWork(ctx))
+		return errors.Join(err, stopWork(ctx))
 	}
 	deps.Files = store
-	checks = append(checks, handlers.Check{Name: "storage", Func: store.Check, Required: true})
+	// A local directory is this instance's own: unwritable, it cannot serve.
+	// A bucket is shared, so like Redis it is reported, never failing
+	// readiness: one S3 blip would otherwise empty the load balancer.
+	checks = append(checks, handlers.Check{Name: "storage", Func: store.Check, Required: cfg.StorageS3 == nil})
 	sweepCtx, stopSweep := context.WithCancel(context.WithoutCancel(ctx))
 	swept := make(chan struct{})
 	go func() { defer close(swept); store.RunSweeper(sweepCtx, log) }()
@@ -223,3 +226,30 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log.Info("stopped")
 	return nil
 }
+
+// feature:files begin
+
+// storageStartTimeout bounds the check of the bucket at start, as
+// redisStartTimeout does Redis's.
+const storageStartTimeout = 5 * time.Second
+
+// openStore opens the bucket STORAGE_URL names, else STORAGE_DIR. Either
+// unreachable fails the start.
+func openStore(ctx context.Context, cfg config) (*files.Store, error) {
+	if cfg.StorageS3 == nil {
+		store, err := files.NewStore(cfg.StorageDir, cfg.Storage)
+		if err != nil {
+			return nil, fmt.Errorf("open storage (STORAGE_DIR=%s): %w", cfg.StorageDir, err)
+		}
+		return store, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, storageStartTimeout)
+	defer cancel()
+	store, err := files.NewS3Store(ctx, *cfg.StorageS3, cfg.Storage)
+	if err != nil {
+		return nil, fmt.Errorf("open storage (STORAGE_URL bucket %s): %w", cfg.StorageS3.Bucket, err)
+	}
+	return store, nil
+}
+
+// feature:files end

@@ -51,6 +51,7 @@ func TestComposeFile(t *testing.T) {
 
 	for _, name := range []string{
 		"api1", "api2", "proxy", "redis",
+		"s3",      // feature:files
 		"mailpit", // feature:tasks
 	} {
 		if _, err := project.GetService(name); err != nil {
@@ -70,7 +71,7 @@ func TestComposeFile(t *testing.T) {
 		for _, key := range []string{
 			"REDIS_URL", "COOKIE_HASH_KEY",
 			"SMTP_URL",    // feature:tasks
-			"STORAGE_DIR", // feature:files
+			"STORAGE_URL", // feature:files
 		} {
 			if svc.Environment[key] == nil {
 				t.Errorf("%s does not set %s", name, key)
@@ -78,6 +79,7 @@ func TestComposeFile(t *testing.T) {
 		}
 		for _, dep := range []string{
 			"redis",
+			"s3",      // feature:files
 			"mailpit", // feature:tasks
 		} {
 			if d, ok := svc.DependsOn[dep]; !ok || d.Condition != types.ServiceConditionHealthy {
@@ -87,12 +89,12 @@ func TestComposeFile(t *testing.T) {
 		if svc.HealthCheck == nil || len(svc.HealthCheck.Test) == 0 {
 			t.Errorf("%s has no health check", name)
 		}
-		// feature:files begin
-		if !mountsVolume(svc, "uploads") {
-			t.Errorf("%s does not mount the shared uploads volume", name)
-		}
-		// feature:files end
 	}
+	// feature:files begin
+	if s3, err := project.GetService("s3"); err == nil && !mountsVolume(s3, "uploads") {
+		t.Error("s3 does not keep its buckets on the uploads volume")
+	}
+	// feature:files end
 	if proxy, err := project.GetService("proxy"); err == nil {
 		for _, api := range []string{"api1", "api2"} {
 			if d, ok := proxy.DependsOn[api]; !ok || d.Condition != types.ServiceConditionHealthy {

@@ -62,6 +62,12 @@ type runningService struct {
 // when the test ends, and must exit 0.
 func startService(t *testing.T, pairs ...string) *runningService {
 	t.Helper()
+	return startBinary(t, apiBinary, pairs...)
+}
+
+// startBinary is startService with another build of the service.
+func startBinary(t *testing.T, bin string, pairs ...string) *runningService {
+	t.Helper()
 	addr := e2etest.FreeAddr(t)
 	env := []string{
 		"HTTP_ADDR=" + addr,
@@ -72,11 +78,11 @@ func startService(t *testing.T, pairs ...string) *runningService {
 		env = append(env, pairs[i]+"="+pairs[i+1])
 	}
 	svc := &runningService{base: "http://" + addr, logs: &e2etest.SyncBuffer{}, done: make(chan struct{})}
-	svc.cmd = exec.Command(apiBinary)
+	svc.cmd = exec.Command(bin)
 	svc.cmd.Env = env
 	svc.cmd.Stdout, svc.cmd.Stderr = svc.logs, svc.logs
 	if err := svc.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", apiBinary, err)
+		t.Fatalf("start %s: %v", bin, err)
 	}
 	go func() {
 		svc.err = svc.cmd.Wait()

@@ -3,7 +3,6 @@ package files
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"path/filepath"
 )
 
 // idBytes is the entropy of an id: 128 bits, so ids made by any number of
@@ -32,7 +31,3 @@ func validID(id string) bool {
 	}
 	return true
 }
-
-// contentPath and metaPath name a file's two entries. The id must be valid.
-func (s *Store) contentPath(id string) string { return filepath.Join(s.dir, id) }
-func (s *Store) metaPath(id string) string    { return filepath.Join(s.dir, id+".json") }

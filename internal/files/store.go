@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"mime"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -43,37 +42,32 @@ type Options struct {
 	// or a whole family, such as "image/*". Parameters like charset are
 	// ignored when matching. Optional. Default: every type is accepted.
 	AllowedTypes []string
-	// MaxBytes caps the bytes in the directory, stored and partial files
-	// together; a Put that would pass it fails with ErrStorageFull. Usage
-	// is measured by listing the directory when each Put starts, so with
-	// uploads running at once (in this or other instances sharing the
-	// directory) the cap can be passed by at most what those uploads write
-	// meanwhile: one upload's size limit per upload in flight. Optional.
-	// Default: 0, no cap.
+	// MaxBytes caps the bytes stored: in a directory, stored and partial
+	// files together; in a bucket, its objects (parts of uploads still in
+	// progress are not counted). A Put that would pass it fails with
+	// ErrStorageFull. Usage is measured by listing the directory or the
+	// bucket when each Put starts, so with uploads running at once (in this
+	// or other instances sharing it) the cap can be passed by at most what
+	// those uploads write meanwhile: one upload's size limit per upload in
+	// flight. Optional. Default: 0, no cap.
 	MaxBytes int64
 	// Retention is how long a stored file lasts: past it, Open answers
 	// ErrNotFound and Sweep deletes it. Optional. Default: 0, forever.
 	Retention time.Duration
-	// StaleAfter is the age (since its last write) past which a partial
-	// file is a leftover of a killed process, which Sweep removes. It must
+	// StaleAfter is the age (since its last write, or since a multipart
+	// upload to a bucket began) past which a partial file is a leftover of
+	// a killed process, which Sweep removes. It must
 	// exceed the longest an upload may take. Optional. Default: 1h.
 	StaleAfter time.Duration
 	// Now is the clock, for tests. Optional. Default: time.Now.
 	Now func() time.Time
 }
 
-// Store is a directory of uploaded files. It is safe for concurrent use, also
-// by several processes sharing the directory.
-//
-// Each file is two entries in the directory: <id> holds the bytes and
-// <id>.json the metadata. Both are written to temporary files in the same
-// directory, flushed to disk and renamed into place, content first and
-// metadata last; Open only sees a file once its metadata exists. Because
-// rename(2) is atomic within one file system and ids are random, several
-// instances can share the directory through a shared volume without any
-// coordination.
+// Store keeps uploaded files in a backend: a local directory (NewStore) or
+// an S3 bucket (NewS3Store). It is safe for concurrent use, also by several
+// processes sharing the directory or the bucket.
 type Store struct {
-	dir     string
+	b       backend
 	allowed []string
 	opts    Options
 }
@@ -81,12 +75,15 @@ type Store struct {
 // NewStore returns a Store keeping its files in dir, which it creates if
 // needed, and checks that the directory is writable.
 func NewStore(dir string, opts Options) (*Store, error) {
+	return newStoreWith(opts, func() (backend, error) { return newDirBackend(dir) })
+}
+
+// newStoreWith validates opts, fills in their defaults and opens the
+// backend.
+func newStoreWith(opts Options, open func() (backend, error)) (*Store, error) {
 	allowed, err := ParseAllowedTypes(opts.AllowedTypes)
 	if err != nil {
 		return nil, err
-	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("files: create directory: %w", err)
 	}
 	if opts.StaleAfter <= 0 {
 		opts.StaleAfter = time.Hour
@@ -94,34 +91,18 @@ func NewStore(dir string, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Store{dir: dir, allowed: allowed, opts: opts}
-	if err := s.checkWritable(); err != nil {
+	b, err := open()
+	if err != nil {
 		return nil, err
 	}
-	return s, nil
+	return &Store{b: b, allowed: allowed, opts: opts}, nil
 }
 
-// Check reports whether the store can take a new file right now, by writing,
-// flushing and removing a small temporary file. It suits a readiness probe.
+// Check reports whether the store can take a new file right now: a small
+// file written and removed in a directory, the bucket reachable on S3. It
+// suits a readiness probe.
 func (s *Store) Check(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return s.checkWritable()
-}
-
-func (s *Store) checkWritable() error {
-	name, err := s.writeTemp(func(f *os.File) error {
-		_, err := f.WriteString("ok")
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("files: check %s: %w", s.dir, err)
-	}
-	if err := os.Remove(name); err != nil {
-		return fmt.Errorf("files: check %s: %w", s.dir, err)
-	}
-	return nil
+	return s.b.check(ctx)
 }
 
 // ParseAllowedTypes validates and normalises an allowlist of media types

@@ -2,14 +2,7 @@ package files
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 )
 
@@ -17,80 +10,20 @@ import (
 type Swept struct {
 	// Expired is the stored files past Options.Retention.
 	Expired int
-	// Partial is the leftovers of killed processes: temporary files, and
-	// content whose metadata never followed, untouched for StaleAfter.
+	// Partial is the leftovers of killed processes, untouched for
+	// StaleAfter: temporary files and content whose metadata never followed
+	// in a directory; multipart uploads never completed, and objects never
+	// given their checksum, in a bucket.
 	Partial int
 }
 
 // Sweep deletes the stored files past the retention and the partial files
 // older than Options.StaleAfter. It is safe to run in several instances at
-// once: a file another sweep removed first is skipped. It never removes a
-// file being written, since an upload writes to its temporary file more
-// often than StaleAfter (the upload's time limit) and renames it into place
-// right after its last write.
+// once: a file another sweep removed first is skipped. It never removes an
+// upload in progress, since none lasts longer than StaleAfter (the upload's
+// time limit).
 func (s *Store) Sweep(ctx context.Context) (Swept, error) {
-	var swept Swept
-	entries, err := os.ReadDir(s.dir)
-	if err != nil {
-		return swept, fmt.Errorf("files: sweep: %w", err)
-	}
-	now := s.opts.Now()
-	var errs []error
-	for _, e := range entries {
-		if err := ctx.Err(); err != nil {
-			return swept, err
-		}
-		name := e.Name()
-		id, isMeta := strings.CutSuffix(name, ".json")
-		switch {
-		case isMeta && validID(id):
-			gone, err := s.sweepExpired(ctx, id)
-			if gone {
-				swept.Expired++
-			}
-			errs = append(errs, err)
-		case strings.HasPrefix(name, strings.TrimSuffix(tempPattern, "*")) || validID(name) && !s.hasMeta(name):
-			fi, err := e.Info()
-			if err != nil || now.Sub(fi.ModTime()) < s.opts.StaleAfter {
-				continue // Removed meanwhile, or still young enough to be in progress.
-			}
-			if err := os.Remove(filepath.Join(s.dir, name)); err == nil {
-				swept.Partial++
-			} else if !errors.Is(err, fs.ErrNotExist) {
-				errs = append(errs, fmt.Errorf("files: sweep %s: %w", name, err))
-			}
-		}
-	}
-	return swept, errors.Join(errs...)
-}
-
-// sweepExpired deletes the file id if it is past the retention.
-func (s *Store) sweepExpired(ctx context.Context, id string) (bool, error) {
-	raw, err := os.ReadFile(s.metaPath(id))
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil // Another sweep or a Delete was first.
-	}
-	var m metadata
-	if err == nil {
-		err = json.Unmarshal(raw, &m)
-	}
-	if err != nil {
-		return false, fmt.Errorf("files: sweep %s: %w", id, err)
-	}
-	if !s.expired(m.Created) {
-		return false, nil
-	}
-	if err := s.Delete(ctx, id); errors.Is(err, ErrNotFound) {
-		return false, nil
-	} else if err != nil {
-		return false, fmt.Errorf("files: sweep: %w", err)
-	}
-	return true, nil
-}
-
-func (s *Store) hasMeta(id string) bool {
-	_, err := os.Stat(s.metaPath(id))
-	return !errors.Is(err, fs.ErrNotExist)
+	return s.b.sweep(ctx, s.opts.Now().Add(-s.opts.StaleAfter), s.expired)
 }
 
 // SweepInterval is how often RunSweeper sweeps: a tenth of the retention

@@ -54,12 +54,12 @@ func TestSweep(t *testing.T) {
 	if want := (Swept{Expired: 1, Partial: 2}); swept != want {
 		t.Errorf("Sweep = %+v, want %+v", swept, want)
 	}
-	for _, p := range []string{dead, orphan, s.contentPath(old.ID), s.metaPath(old.ID)} {
+	for _, p := range []string{dead, orphan, s.b.(*dirBackend).contentPath(old.ID), s.b.(*dirBackend).metaPath(old.ID)} {
 		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s survived the sweep (stat: %v)", filepath.Base(p), err)
 		}
 	}
-	for _, p := range []string{writing, s.contentPath(fresh.ID), s.metaPath(fresh.ID)} {
+	for _, p := range []string{writing, s.b.(*dirBackend).contentPath(fresh.ID), s.b.(*dirBackend).metaPath(fresh.ID)} {
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("%s was swept: %v", filepath.Base(p), err)
 		}

@@ -31,7 +31,7 @@ func addRoutes(e *echo.Echo, cfg Config, deps Deps, codec *securecookie.SecureCo
 	// feature:files begin
 	// Files: uploads and downloads (internal/files).
 	e.POST("/upload", handleUpload(deps.Files, cfg.Upload, cfg.UploadAllowedTypes, cfg.UploadPace, deps.Metrics))
-	download := handleDownload(deps.Files, cfg.DownloadPace)
+	download := handleDownload(deps.Files, cfg.DownloadPace, cfg.PresignDownloads)
 	e.GET("/download/:id", download)
 	e.HEAD("/download/:id", download)
 	sample := handleDownloadSample(cfg.DownloadPace)

@@ -56,6 +56,10 @@ type Config struct {
 	// UploadPace bounds how slowly an upload may arrive, DownloadPace how
 	// slowly a download may be read. Zero fields take DefaultPace.
 	UploadPace, DownloadPace Pace
+	// PresignDownloads answers GET /download/{id} with a redirect to a
+	// short-lived URL of the bucket instead of sending the bytes. It needs
+	// a store that can presign (files.Store.CanPresign).
+	PresignDownloads bool
 	// feature:files end
 }
 

@@ -403,8 +403,8 @@ func storageLeftovers(dir string, stored map[string]bool) ([]string, error) {
 }
 
 // checkFiles reports whether every stored file came back whole and
-// STORAGE_DIR holds nothing else.
-func (s *soak) checkFiles(c filesCheck) {
+// STORAGE_DIR, or the bucket, holds nothing else.
+func (s *soak) checkFiles(ctx context.Context, c filesCheck) {
 	aborted := s.rec.count(routeUploadAborted, "aborted")
 	s.files.mu.Lock()
 	overLimit := s.files.overLimit
@@ -413,10 +413,18 @@ func (s *soak) checkFiles(c filesCheck) {
 		c.stored, c.identical, mib(c.bytes), aborted, overLimit)
 	s.rep.check("every upload byte-identical on download", len(c.problems) == 0 && c.stored > 0,
 		fmt.Sprintf("%d of %d", c.identical, c.stored)+samples(c.problems))
-	left, err := storageLeftovers(s.storage, s.files.ids())
+	where, left, err := "STORAGE_DIR", []string(nil), error(nil)
+	if s.objects != nil {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		where = "the bucket"
+		left, err = s.objects.leftovers(ctx, s.files.ids())
+	} else {
+		left, err = storageLeftovers(s.storage, s.files.ids())
+	}
 	if err != nil {
 		left = append(left, err.Error())
 	}
-	s.rep.check("no temporary or partial file left in STORAGE_DIR", len(left) == 0,
+	s.rep.check("no temporary or partial file left in "+where, len(left) == 0,
 		fmt.Sprintf("%d stored files, %d other entries", c.stored, len(left))+samples(left))
 }

@@ -8,11 +8,11 @@
 // check failed.
 //
 // It runs a built service binary in two scenarios: "embedded" (one instance,
-// the in-process task queue) and "redis" (two instances sharing a Redis and
-// a storage directory). It starts everything it talks to itself, on free
-// loopback ports: the service, a redis-server of its own (restarted as a
-// fault, so the machine's Redis is never touched) and an SMTP server
-// in-process. It sends traffic to 127.0.0.1 only, and is bounded in time
+// the in-process task queue, a storage directory) and "redis" (two
+// instances sharing a Redis and an S3 bucket). It starts everything it talks
+// to itself, on free loopback ports: the service, a redis-server of its own
+// (restarted as a fault, so the machine's Redis is never touched), a
+// versitygw serving the bucket and an SMTP server in-process. It sends traffic to 127.0.0.1 only, and is bounded in time
 // (-duration per scenario) and in requests (-max-requests).
 //
 //	make build && go -C e2e run ./cmd/soak -api ../bin/api -duration 60s
@@ -43,6 +43,7 @@ func main() {
 type options struct {
 	apiBinary   string
 	redisServer string
+	versitygw   string // feature:files
 	duration    time.Duration
 	scenarios   []scenario
 	chatClients int // feature:websockets
@@ -52,7 +53,7 @@ type options struct {
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
-	opts, err := parseOptions(args, stdout)
+	opts, err := parseOptions(ctx, args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
@@ -80,7 +81,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-func parseOptions(args []string, usage io.Writer) (options, error) {
+func parseOptions(ctx context.Context, args []string, usage io.Writer) (options, error) {
 	var (
 		o         options
 		scenarios string
@@ -89,6 +90,7 @@ func parseOptions(args []string, usage io.Writer) (options, error) {
 	fs.SetOutput(usage)
 	fs.StringVar(&o.apiBinary, "api", "../bin/api", "the service binary to run (make build; the default is bin/api, seen from e2e/)")
 	fs.StringVar(&o.redisServer, "redis-server", "redis-server", "the redis-server binary the redis scenario starts")
+	fs.StringVar(&o.versitygw, "versitygw", "versitygw", "the versitygw binary (on PATH or in $(go env GOPATH)/bin) the redis scenario keeps uploads in") // feature:files
 	fs.DurationVar(&o.duration, "duration", time.Minute, "how long the load runs, per scenario")
 	fs.StringVar(&scenarios, "scenarios", "embedded,redis", "scenarios to run, comma-separated: embedded, redis")
 	fs.IntVar(&o.chatClients, "chat-clients", 200, "chat clients, of which one in ten stalls and one in ten vanishes") // feature:websockets
@@ -130,6 +132,11 @@ func parseOptions(args []string, usage io.Writer) (options, error) {
 				return o, fmt.Errorf("-redis-server: %w (the redis scenario needs it; apt-get install redis-server)", err)
 			}
 			o.redisServer = path
+			// feature:files begin
+			if o.versitygw, err = findVersitygw(ctx, o.versitygw); err != nil {
+				return o, fmt.Errorf("-versitygw: %w (the redis scenario keeps uploads in S3; go install github.com/versity/versitygw/cmd/versitygw@v1.8.0)", err)
+			}
+			// feature:files end
 		}
 	}
 	return o, nil

@@ -31,7 +31,7 @@ func scenarioNamed(name string) (scenario, error) {
 
 func (sc scenario) describe() string {
 	if sc.redis {
-		return fmt.Sprintf("%d instances, Redis task queue and chat broker, shared storage", sc.instances)
+		return fmt.Sprintf("%d instances, Redis task queue and chat broker, uploads in one S3 bucket", sc.instances)
 	}
 	return "1 instance, in-process task queue and chat"
 }
@@ -62,7 +62,7 @@ func (s *soak) serviceEnv(addr string) []string {
 		"LOG_FORMAT=json",
 		"SHUTDOWN_DELAY=500ms",
 		"TRUSTED_PROXIES=127.0.0.1/32",                    // see manyClients
-		"STORAGE_DIR=" + s.storage,                        // feature:files
+		"STORAGE_DIR=" + s.storage,                        // feature:files (unused with a bucket)
 		fmt.Sprintf("MAX_UPLOAD_BYTES=%d", soakMaxUpload), // feature:files
 		"SMTP_URL=" + s.mail.url(),                        // feature:tasks
 		"MAIL_FROM=soak@example.com",                      // feature:tasks
@@ -70,6 +70,11 @@ func (s *soak) serviceEnv(addr string) []string {
 	if s.redis != nil {
 		env = append(env, "REDIS_URL="+s.redis.url())
 	}
+	// feature:files begin
+	if s.objects != nil {
+		env = append(env, s.objects.env()...)
+	}
+	// feature:files end
 	return env
 }
 
@@ -94,7 +99,8 @@ type soak struct {
 	notify *notifyLoad
 	// feature:tasks end
 	// feature:files begin
-	storage string // the instances' STORAGE_DIR
+	storage string       // the instances' STORAGE_DIR
+	objects *objectStore // their bucket, in the two-instance scenario
 	files   *fileLoad
 	// feature:files end
 	chat *chatLoad // feature:websockets
@@ -148,7 +154,14 @@ func (s *soak) setUp(ctx context.Context) error {
 		return err
 	}
 	// feature:tasks end
-	s.storage = filepath.Join(dir, "uploads") // feature:files
+	// feature:files begin
+	s.storage = filepath.Join(dir, "uploads")
+	if s.sc.redis {
+		if s.objects, err = startObjectStore(ctx, s.opts.versitygw, filepath.Join(dir, "s3")); err != nil {
+			return err
+		}
+	}
+	// feature:files end
 	for i := range s.sc.instances {
 		port, err := freePort(ctx)
 		if err != nil {
@@ -355,6 +368,11 @@ func (s *soak) tearDown(ctx context.Context) {
 	if s.redis != nil {
 		_ = s.redis.shutdown(context.WithoutCancel(ctx), false)
 	}
+	// feature:files begin
+	if s.objects != nil {
+		s.objects.stop()
+	}
+	// feature:files end
 	// feature:tasks begin
 	if s.mail != nil {
 		s.mail.close()

@@ -67,9 +67,9 @@ func (s *soak) verify(ctx context.Context) {
 	n, problems := s.rec.problems()
 	rep.check("every answer as expected", n == 0, fmt.Sprintf("%d unexpected outcomes", n)+samples(problems))
 
-	s.checkEmails(waited) // feature:tasks
-	s.checkFiles(files)   // feature:files
-	s.checkChat()         // feature:websockets
+	s.checkEmails(waited)    // feature:tasks
+	s.checkFiles(ctx, files) // feature:files
+	s.checkChat()            // feature:websockets
 	s.checkProcesses(settled, leaks)
 	s.checkLogs(logs)
 }

@@ -119,6 +119,25 @@ func BuildService(root string) (bin string, cleanup func(), err error) {
 	return bin, func() { _ = os.RemoveAll(dir) }, nil
 }
 
+// PlainService returns a service binary built without -race, for a test
+// that measures the service's own memory, of which the race detector's
+// shadow memory would otherwise be most. It returns bin, the suite's
+// binary, when that has no race detector: the tests run without -race, or
+// API_BIN names the binary.
+func PlainService(t testing.TB, root, bin string) string {
+	t.Helper()
+	if !raceEnabled() || os.Getenv("API_BIN") != "" {
+		return bin
+	}
+	plain := filepath.Join(t.TempDir(), "api")
+	cmd := exec.CommandContext(t.Context(), "go", "build", "-o", plain, "./cmd/api") //nolint:gosec // plain is our own temporary file
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/api: %v\n%s", err, out)
+	}
+	return plain
+}
+
 // raceEnabled says whether this test binary was built with -race.
 func raceEnabled() bool {
 	info, ok := debug.ReadBuildInfo()
