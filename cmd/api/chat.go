@@ -15,27 +15,27 @@ import (
 	"example.com/echotemplate/internal/ws/redisbroker"
 )
 
-// startChat starts the WebSocket hub of /ws and /chat. With rdb
+// startChat starts the WebSocket server of /ws and /chat. With rdb
 // (REDIS_URL) its chat travels over Redis pub/sub on WS_REDIS_CHANNEL, so
-// the clients of every instance chat together; without, it stays within
-// this instance. The hub uses rdb but does not own it.
-func startChat(cfg config, rdb *redis.Client, m *metrics.Metrics, log *slog.Logger) (*ws.Hub, error) {
-	broker := ws.Broker(ws.NewMemoryBroker())
+// the clients of every instance chat together; without, the hub delivers
+// each line itself. The server uses rdb but does not own it.
+func startChat(cfg config, rdb *redis.Client, m *metrics.Metrics, log *slog.Logger) (*ws.Server, error) {
+	var broker ws.Broker
 	if rdb != nil {
 		broker = redisbroker.New(rdb, cfg.WSRedisChannel)
 	}
 	wsCfg := cfg.WebSockets
 	wsCfg.UpgradeError = handlers.UpgradeError
-	hub, err := ws.NewHub(wsCfg, broker, log)
+	hub, err := ws.NewServer(wsCfg, broker, log)
 	if err != nil {
-		return nil, fmt.Errorf("websocket hub: %w", err)
+		return nil, fmt.Errorf("websocket server: %w", err)
 	}
 	chatMetrics(m, hub)
 	return hub, nil
 }
 
 // chatMetrics exposes the WebSocket hub's counters, read once per scrape.
-func chatMetrics(m *metrics.Metrics, hub *ws.Hub) {
+func chatMetrics(m *metrics.Metrics, hub *ws.Server) {
 	m.AddSource(func() []metrics.Stat {
 		s := hub.Stats()
 		return []metrics.Stat{

@@ -563,7 +563,7 @@ func dialWebSocket(t *testing.T, addr, path string) *websocket.Conn {
 // they do when a restarted instance's clients come back, and all keep
 // reading, are not dropped as too slow (1013).
 // Join notices come N times N in such a storm; they are best-effort (see
-// ws.Hub.run), so they cannot fill the clients' queues.
+// ws.Server.run), so they cannot fill the clients' queues.
 func TestChatJoinStormKeepsReaders(t *testing.T) {
 	const clients = 200
 	addr := startAttackTarget(t)

@@ -12,12 +12,13 @@ import (
 	"example.com/echotemplate/internal/ws"
 )
 
-// WebSockets serves the WebSocket routes; *ws.Hub satisfies it. Each method
-// either upgrades the connection and returns nil, or returns one of ws's
-// errors with nothing written.
+// WebSockets serves the WebSocket routes; *ws.Server satisfies it. Each
+// method either upgrades the connection and returns nil, or returns one of
+// ws's errors with nothing written. addr is the client's IP as Echo's
+// IPExtractor gives it, which the per-address cap counts.
 type WebSockets interface {
-	ServeEcho(w http.ResponseWriter, r *http.Request) error
-	ServeChat(w http.ResponseWriter, r *http.Request, name string) error
+	ServeEcho(w http.ResponseWriter, r *http.Request, addr string) error
+	ServeChat(w http.ResponseWriter, r *http.Request, addr, name string) error
 }
 
 // wsRetryAfter is the Retry-After, in seconds, of a refused WebSocket: long
@@ -29,7 +30,7 @@ const wsRetryAfter = 5
 func handleEcho(sockets WebSockets) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req, failed := withHandshakeFailure(c.Request())
-		return upgradeResult(c, sockets.ServeEcho(c.Response(), req), failed)
+		return upgradeResult(c, sockets.ServeEcho(c.Response(), req, c.RealIP()), failed)
 	}
 }
 
@@ -39,7 +40,7 @@ func handleEcho(sockets WebSockets) echo.HandlerFunc {
 func handleChat(sockets WebSockets) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req, failed := withHandshakeFailure(c.Request())
-		return upgradeResult(c, sockets.ServeChat(c.Response(), req, c.QueryParam("name")), failed)
+		return upgradeResult(c, sockets.ServeChat(c.Response(), req, c.RealIP(), c.QueryParam("name")), failed)
 	}
 }
 
@@ -77,6 +78,10 @@ func upgradeResult(c echo.Context, err error, failed *handshakeFailure) error {
 	case errors.Is(err, ws.ErrOriginNotAllowed):
 		return echo.NewHTTPError(http.StatusForbidden,
 			"Pages from this origin may not open WebSocket connections to the service.")
+	case errors.Is(err, ws.ErrTooManyFromAddr):
+		res.Header().Set(echo.HeaderRetryAfter, strconv.Itoa(wsRetryAfter))
+		return echo.NewHTTPError(http.StatusTooManyRequests,
+			"Your address holds as many WebSocket connections as it may. Close one or try again later.")
 	case errors.Is(err, ws.ErrTooManyConnections):
 		res.Header().Set(echo.HeaderRetryAfter, strconv.Itoa(wsRetryAfter))
 		return echo.NewHTTPError(http.StatusServiceUnavailable,

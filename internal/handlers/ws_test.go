@@ -19,7 +19,7 @@ import (
 // wsServer is the whole HTTP surface with a real hub, wired as run wires it.
 type wsServer struct {
 	*testServer
-	hub  *ws.Hub
+	hub  *ws.Server
 	logs *lockedBuffer
 	url  string // ws://127.0.0.1:port of a real server on s.e
 }
@@ -32,7 +32,7 @@ func newWSServer(t *testing.T, hubCfg ws.Config) *wsServer {
 		t.Fatal(err)
 	}
 	hubCfg.UpgradeError = UpgradeError
-	hub, err := ws.NewHub(hubCfg, ws.NewMemoryBroker(), log)
+	hub, err := ws.NewServer(hubCfg, ws.NewMemoryBroker(), log)
 	if err != nil {
 		t.Fatal(err)
 	}

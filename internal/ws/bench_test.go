@@ -147,9 +147,9 @@ func liveBytes() memory {
 }
 
 // benchServer starts a hub with default limits behind a test server.
-func benchServer(b *testing.B) (*ws.Hub, string) {
+func benchServer(b *testing.B) (*ws.Server, string) {
 	b.Helper()
-	hub, err := ws.NewHub(ws.Config{}, ws.NewMemoryBroker(), discard())
+	hub, err := ws.NewServer(ws.Config{}, ws.NewMemoryBroker(), discard())
 	if err != nil {
 		b.Fatalf("NewHub: %v", err)
 	}
@@ -169,7 +169,7 @@ func benchServer(b *testing.B) (*ws.Hub, string) {
 	return hub, "ws" + strings.TrimPrefix(srv.URL, "http")
 }
 
-func waitFor(b *testing.B, hub *ws.Hub, what string, cond func() bool) {
+func waitFor(b *testing.B, hub *ws.Server, what string, cond func() bool) {
 	b.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for !cond() {
