@@ -3,8 +3,8 @@ package handlers
 import (
 	"context"
 	"io"
-	"maps"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
