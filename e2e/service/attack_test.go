@@ -605,7 +605,6 @@ func TestChatJoinStormKeepsReaders(t *testing.T) {
 	}
 }
 
-// feature:websockets end
 
 // TestWebSocketFrameFloodIsClosed: a peer that floods frames which are not
 // messages, which gorilla handles inside a single read (pings it answers,
@@ -693,3 +692,5 @@ func processCPU(t *testing.T, pid int) time.Duration {
 	}
 	return time.Duration(ticks) * 10 * time.Millisecond
 }
+
+// feature:websockets end
