@@ -605,7 +605,6 @@ func TestChatJoinStormKeepsReaders(t *testing.T) {
 	}
 }
 
-
 // TestWebSocketFrameFloodIsClosed: a peer that floods frames which are not
 // messages, which gorilla handles inside a single read (pings it answers,
 // empty continuation frames it skips), is closed with 1008 within a second,
