@@ -43,7 +43,7 @@ func chatMetrics(m *metrics.Metrics, hub *ws.Server) {
 			{Name: "ws_messages_total", Help: "Chat messages fanned out to this instance's clients.", Counter: true, Value: float64(s.Messages)},
 			{Name: "ws_deliveries_total", Help: "Chat messages queued to a client.", Counter: true, Value: float64(s.Deliveries)},
 			{Name: "ws_dropped_total", Help: "Chat clients disconnected for falling behind.", Counter: true, Value: float64(s.Dropped)},
-			{Name: "ws_rate_limited_total", Help: "Connections closed for sending too fast.", Counter: true, Value: float64(s.RateLimited)},
+			{Name: "ws_rate_limited_total", Help: "Connections closed with 1008 for sending too fast or more than their frame and byte budget.", Counter: true, Value: float64(s.RateLimited)},
 			{Name: "ws_skipped_notices_total", Help: "Join and leave notices not queued for a client whose queue was half full.", Counter: true, Value: float64(s.SkippedNotices)},
 		}
 	})
