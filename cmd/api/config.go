@@ -125,6 +125,8 @@ func (c *config) settings() []settings.Setting {
 		{Name: "WS_MAX_FRAGMENTS", Default: "200", Help: "frames of fragmented messages a WebSocket client may send per WS_BUDGET_WINDOW", Set: settings.Int(&c.WebSockets.MaxFragments, 1, 1_000_000)},
 		{Name: "WS_MAX_BYTES", Default: "1MiB", Help: "bytes a WebSocket client may send per WS_BUDGET_WINDOW, frame headers included", Set: settings.Size(&c.WebSockets.MaxBytes, 1, 1<<40)},
 		{Name: "WS_WRITE_TIMEOUT", Default: "10s", Help: "time a WebSocket client has to take each message (and the handshake) before it is dropped", Set: settings.Duration(&c.WebSockets.WriteWait, time.Millisecond)},
+		{Name: "CHAT_HISTORY", Default: "100", Help: "chat lines each instance keeps for clients that reconnect with ?last_id=", Set: settings.Int(&c.WebSockets.History, 1, 100_000)},
+		{Name: "CHAT_HISTORY_TTL", Default: "10m", Help: "how long a chat line stays in CHAT_HISTORY", Set: settings.Duration(&c.WebSockets.HistoryTTL, time.Second)},
 		{Name: "WS_REDIS_CHANNEL", Default: "chat", Help: "Redis channel the chat's instances share, with REDIS_URL set", Set: settings.NonEmpty(&c.WSRedisChannel)},
 		// feature:websockets end
 		// feature:tasks begin

@@ -238,6 +238,27 @@ func TestWebSocketUnavailable(t *testing.T) {
 	})
 }
 
+// TestChatMembers: GET /chat/members lists the names in the chat, as the
+// spec says (s.get checks the answer against api/openapi.yaml).
+func TestChatMembers(t *testing.T) {
+	s := newWSServer(t, ws.Config{})
+	conn, _ := s.dial(t, "/chat?name=Ann")
+	wsExpect(t, conn, "Ann joined")
+	rec := s.get(t, "/chat/members")
+	if got, want := strings.TrimSpace(rec.Body.String()), `{"members":["Ann"]}`; rec.Code != http.StatusOK || got != want {
+		t.Errorf("got %d %s, want 200 %s", rec.Code, got, want)
+	}
+}
+
+func TestWebSocketInvalidFormat(t *testing.T) {
+	s := newWSServer(t, ws.Config{})
+	rec := s.do(t, upgradeRequest("/chat?format=xml"))
+	p := wantProblem(t, rec, http.StatusUnprocessableEntity)
+	if len(p.Errors) != 1 || p.Errors[0].Field != "format" {
+		t.Errorf("errors = %+v, want one for the field format", p.Errors)
+	}
+}
+
 // recorded copies a refused handshake's response into a recorder, for
 // wantProblem.
 func recorded(t *testing.T, resp *http.Response) *httptest.ResponseRecorder {

@@ -13,6 +13,11 @@ type client struct {
 	hub  *hub
 	peer *peer
 	name string
+	json bool // wants FormatJSON
+
+	// resume asks the hub to replay the lines after lastID on register.
+	resume bool
+	lastID string
 
 	// send queues messages for writePump. The hub closes it to end the
 	// client, after setting closeCode: the close frame writePump sends next.
@@ -22,11 +27,21 @@ type client struct {
 	writerDone chan struct{} // closed when writePump returns
 }
 
-func newClient(h *hub, p *peer, name string, sendBuffer int) *client {
+// newClient makes the client of p for req, whose Name has been checked.
+// A client that resumes gets room in its queue for the whole history and
+// the missed notice, so the replay never drops it.
+func newClient(h *hub, p *peer, req ChatRequest, sendBuffer int) *client {
+	resume := req.LastID != ""
+	if resume {
+		sendBuffer += h.history.size + 1
+	}
 	c := &client{
 		hub:        h,
 		peer:       p,
-		name:       name,
+		name:       req.Name,
+		json:       req.Format == FormatJSON,
+		resume:     resume,
+		lastID:     req.LastID,
 		send:       make(chan *websocket.PreparedMessage, sendBuffer),
 		writerDone: make(chan struct{}),
 	}
@@ -35,6 +50,14 @@ func newClient(h *hub, p *peer, name string, sendBuffer int) *client {
 	// 1000 instead, so writePump sends them first.
 	p.conn.SetCloseHandler(func(int, string) error { return nil })
 	return c
+}
+
+// frame is m in c's format.
+func (c *client) frame(m message) *websocket.PreparedMessage {
+	if c.json {
+		return m.json
+	}
+	return m.text
 }
 
 // end closes send so writePump sends a close frame with code (none for 0).
@@ -63,7 +86,7 @@ func (c *client) readPump(s *Server, sl *slot) {
 			break
 		}
 		if !c.peer.closing.Load() {
-			s.publish(s.ctx, c.name+" said: "+string(msg), false)
+			s.publish(s.ctx, c.name, string(msg), false)
 		}
 	}
 	if c.peer.peerClosed {
@@ -75,7 +98,7 @@ func (c *client) readPump(s *Server, sl *slot) {
 		c.peer.drain()
 	}
 	c.peer.conn.Close()
-	s.publish(s.ctx, c.name+" left", true)
+	s.publish(s.ctx, "", c.name+" left", true)
 }
 
 // writePump writes queued messages and keepalive pings until the hub ends

@@ -62,6 +62,13 @@ type Config struct {
 	MaxFragments     int
 	MaxBytes         int64
 
+	// History is how many chat lines are kept for clients that reconnect
+	// with the id of the last one they saw (?last_id=), none older than
+	// HistoryTTL. Each instance keeps its own.
+	// Optional. Default 100 lines, 10 minutes.
+	History    int
+	HistoryTTL time.Duration
+
 	// AllowedOrigins lists the browser origins allowed to connect besides
 	// the service's own host (a page it served is always allowed), each
 	// written scheme://host[:port] and matched exactly (a default port may
@@ -97,6 +104,8 @@ var DefaultConfig = Config{
 	MaxControlFrames:    50,
 	MaxFragments:        200,
 	MaxBytes:            1 << 20,
+	History:             100,
+	HistoryTTL:          10 * time.Minute,
 	PublishTimeout:      2 * time.Second,
 }
 
@@ -116,6 +125,8 @@ func (cfg Config) withDefaults() (Config, error) {
 	cfg.MaxControlFrames = cmp.Or(cfg.MaxControlFrames, d.MaxControlFrames)
 	cfg.MaxFragments = cmp.Or(cfg.MaxFragments, d.MaxFragments)
 	cfg.MaxBytes = cmp.Or(cfg.MaxBytes, d.MaxBytes)
+	cfg.History = cmp.Or(cfg.History, d.History)
+	cfg.HistoryTTL = cmp.Or(cfg.HistoryTTL, d.HistoryTTL)
 	cfg.PublishTimeout = cmp.Or(cfg.PublishTimeout, d.PublishTimeout)
 	for _, f := range []struct {
 		name     string
@@ -133,6 +144,8 @@ func (cfg Config) withDefaults() (Config, error) {
 		{"MaxControlFrames", cfg.MaxControlFrames < 0},
 		{"MaxFragments", cfg.MaxFragments < 0},
 		{"MaxBytes", cfg.MaxBytes < 0},
+		{"History", cfg.History < 0},
+		{"HistoryTTL", cfg.HistoryTTL < 0},
 		{"PublishTimeout", cfg.PublishTimeout < 0},
 	} {
 		if f.negative {

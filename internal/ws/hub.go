@@ -1,20 +1,25 @@
 package ws
 
 import (
+	"slices"
+	"time"
+
 	"github.com/gorilla/websocket"
 )
 
 // hub is gorilla's chat hub with a stop: its goroutine (run) owns the set of
 // chat clients, and every change reaches it over a channel.
 type hub struct {
-	id    string // this server's id on the broker; see seenWindow
-	stats *counters
+	id      string // this server's id on the broker; see seenWindow
+	stats   *counters
+	history history
 
 	register   chan *client
 	unregister chan leaving
 	broadcast  chan message
-	stop       <-chan struct{} // closed by Server.Shutdown
-	done       chan struct{}   // closed when run returns
+	members    chan chan []string // each asks for the names in the chat
+	stop       <-chan struct{}    // closed by Server.Shutdown
+	done       chan struct{}      // closed when run returns
 }
 
 // leaving asks the hub to end a client with a close code.
@@ -23,21 +28,26 @@ type leaving struct {
 	code int
 }
 
-// message is a chat line on its way to the clients, framed once for all.
+// message is a chat line or notice on its way to the clients, framed once
+// for all in each format.
 type message struct {
-	from   string // id of the server that published it; empty when local only
-	seq    uint64
-	frame  *websocket.PreparedMessage
-	notice bool
+	from       string // id of the server that published it; empty when local only
+	seq        uint64
+	id         string // this instance's id for a chat line; empty for a notice
+	time       time.Time
+	text, json *websocket.PreparedMessage
+	notice     bool
 }
 
-func newHub(id string, stats *counters, stop <-chan struct{}) *hub {
+func newHub(id string, stats *counters, hist history, stop <-chan struct{}) *hub {
 	return &hub{
 		id:         id,
 		stats:      stats,
+		history:    hist,
 		register:   make(chan *client),
 		unregister: make(chan leaving),
 		broadcast:  make(chan message),
+		members:    make(chan chan []string),
 		stop:       stop,
 		done:       make(chan struct{}),
 	}
@@ -55,6 +65,17 @@ func (h *hub) run() {
 		select {
 		case c := <-h.register:
 			clients[c] = struct{}{}
+			if c.resume {
+				h.replay(c)
+			}
+
+		case reply := <-h.members:
+			names := make([]string, 0, len(clients))
+			for c := range clients {
+				names = append(names, c.name)
+			}
+			slices.Sort(names)
+			reply <- slices.Compact(names)
 
 		case l := <-h.unregister:
 			if _, ok := clients[l.c]; ok {
@@ -67,6 +88,9 @@ func (h *hub) run() {
 				continue
 			}
 			h.stats.messages.Add(1)
+			if !m.notice {
+				h.history.add(m)
+			}
 			var delivered int64
 			for c := range clients {
 				// Join and leave notices are best-effort: a client gets one
@@ -80,7 +104,7 @@ func (h *hub) run() {
 					continue
 				}
 				select {
-				case c.send <- m.frame:
+				case c.send <- c.frame(m):
 					delivered++
 				default:
 					delete(clients, c)
@@ -96,6 +120,35 @@ func (h *hub) run() {
 			}
 			return
 		}
+	}
+}
+
+// replay queues for c, which asked to resume (?last_id=), the lines kept
+// since its last one, after a missed notice when that one is gone. c's
+// queue has room for all of them (see newClient), and the hub sends nothing
+// else in between, so live messages follow without a gap.
+func (h *hub) replay(c *client) {
+	now := time.Now()
+	lines, found := h.history.since(c.lastID, now)
+	if !found {
+		missed := message{time: now, text: frameText(missedText),
+			json: frameJSON(chatJSON{Text: missedText, Time: now, Missed: true})}
+		c.send <- c.frame(missed)
+	}
+	for _, m := range lines {
+		c.send <- c.frame(m)
+	}
+}
+
+// names returns the names of the clients in the chat, sorted, each once,
+// or nil once the hub has stopped.
+func (h *hub) names() []string {
+	reply := make(chan []string, 1)
+	select {
+	case h.members <- reply:
+		return <-reply
+	case <-h.done:
+		return nil
 	}
 }
 

@@ -65,9 +65,15 @@ func handler(hub *ws.Server) http.Handler {
 		writeError(w, hub.ServeEcho(w, r, clientIP(r)))
 	})
 	mux.HandleFunc("GET /chat", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, hub.ServeChat(w, r, clientIP(r), r.URL.Query().Get("name")))
+		writeError(w, hub.ServeChat(w, r, clientIP(r), chatRequest(r)))
 	})
 	return mux
+}
+
+// chatRequest is what r asks of the chat, as an HTTP layer reads it.
+func chatRequest(r *http.Request) ws.ChatRequest {
+	q := r.URL.Query()
+	return ws.ChatRequest{Name: q.Get("name"), Format: q.Get("format"), LastID: q.Get("last_id")}
 }
 
 // clientIP is the host of r's peer, as an HTTP layer without proxies sees it.
@@ -84,7 +90,8 @@ func writeError(w http.ResponseWriter, err error) {
 	switch {
 	case err == nil, errors.Is(err, ws.ErrHandshake):
 		// Upgraded, or the Upgrader has answered already.
-	case errors.Is(err, ws.ErrNotWebSocket), errors.Is(err, ws.ErrInvalidName):
+	case errors.Is(err, ws.ErrNotWebSocket), errors.Is(err, ws.ErrInvalidName),
+		errors.Is(err, ws.ErrInvalidFormat), errors.Is(err, ws.ErrInvalidLastID):
 		http.Error(w, "bad request", http.StatusBadRequest)
 	case errors.Is(err, ws.ErrTooManyFromAddr):
 		http.Error(w, "too many", http.StatusTooManyRequests)

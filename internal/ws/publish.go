@@ -3,9 +3,8 @@ package ws
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
-
-	"github.com/gorilla/websocket"
 )
 
 // ErrBrokerUnavailable is returned by Ready while the broker subscription is
@@ -27,7 +26,7 @@ func (s *Server) Broadcast(ctx context.Context, text string) error {
 	if s.stopping() {
 		return ErrShuttingDown
 	}
-	s.publish(ctx, text, false)
+	s.publish(ctx, "", text, false)
 	return nil
 }
 
@@ -67,13 +66,15 @@ func (s *Server) Ready() error {
 // number (see seenWindow). A message the broker accepted but lost on its way
 // back is not delivered: chat is at most once while the broker fails.
 // A notice (join or leave) may be skipped for clients whose queue is half
-// full; a chat line never is.
-func (s *Server) publish(ctx context.Context, text string, notice bool) {
+// full; a chat line never is. name is the sender of a chat line; empty for
+// a notice or a Broadcast, whose text is the whole line.
+func (s *Server) publish(ctx context.Context, name, text string, notice bool) {
+	e := envelope{Name: name, Text: text, Notice: notice, Time: time.Now()}
 	if s.broker == nil {
-		s.deliver(envelope{Text: text, Notice: notice})
+		s.deliver(e)
 		return
 	}
-	e := envelope{From: s.id, Seq: s.seq.Add(1), Text: text, Notice: notice}
+	e.From, e.Seq = s.id, s.seq.Add(1)
 	up := s.brokerUp.Load()
 	if !up {
 		s.deliver(e)
@@ -96,15 +97,22 @@ func (s *Server) receive(msg []byte) {
 	s.deliver(e)
 }
 
-// deliver frames e once and hands it to the hub for its clients.
+// deliver gives e this instance's id for it (chat lines only: notices are
+// not kept), frames it once per format and hands it to the hub.
 func (s *Server) deliver(e envelope) {
-	msg, err := websocket.NewPreparedMessage(websocket.TextMessage, []byte(e.Text))
-	if err != nil {
-		// Framing an in-memory message without compression cannot fail.
-		s.log.ErrorContext(s.ctx, "frame chat message", "err", err)
-		return
+	m := message{from: e.From, seq: e.Seq, notice: e.Notice, time: e.Time}
+	if !e.Notice {
+		// Prefixed with this server's id, so a last_id from another
+		// instance matches nothing here rather than the wrong line.
+		m.id = s.id[:8] + "-" + strconv.FormatUint(s.lines.Add(1), 10)
 	}
-	s.hub.send(message{from: e.From, seq: e.Seq, frame: msg, notice: e.Notice})
+	text := e.Text
+	if e.Name != "" {
+		text = e.Name + " said: " + e.Text
+	}
+	m.text = frameText(text)
+	m.json = frameJSON(chatJSON{ID: m.id, From: e.Name, Text: e.Text, Time: e.Time})
+	s.hub.send(m)
 }
 
 // subscribe keeps a broker subscription up until Shutdown, retrying with

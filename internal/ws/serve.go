@@ -45,21 +45,34 @@ func (s *Server) ServeEcho(w http.ResponseWriter, r *http.Request, addr string) 
 
 // ServeChat upgrades r to a chat connection: each text message m is sent to
 // every chat client, on every instance when there is a broker, as
-// "<name> said: m". Everyone also sees "<name> joined" and "<name> left".
+// "<name> said: m" (or a chatJSON object with FormatJSON). Everyone also
+// sees "<name> joined" and "<name> left". A client that gives the id of the
+// last line it saw (req.LastID) first gets the lines kept since, then the
+// live ones.
 //
-// name is the raw value the client asked for (?name=); ServeChat checks it
-// with ParseName and returns ErrInvalidName (a 422 in the HTTP layer) before
-// the upgrade. Its other errors and addr are those of ServeEcho.
-func (s *Server) ServeChat(w http.ResponseWriter, r *http.Request, addr, name string) error {
-	name, err := ParseName(name)
+// req holds the raw values the client asked for; ServeChat checks them and
+// returns ErrInvalidName, ErrInvalidFormat or ErrInvalidLastID (a 422 in the
+// HTTP layer) before the upgrade. Its other errors and addr are those of
+// ServeEcho.
+func (s *Server) ServeChat(w http.ResponseWriter, r *http.Request, addr string, req ChatRequest) error {
+	name, err := ParseName(req.Name)
 	if err != nil {
 		return err
+	}
+	req.Name = name
+	switch req.Format {
+	case "", FormatText, FormatJSON:
+	default:
+		return ErrInvalidFormat
+	}
+	if len(req.LastID) > maxIDLength {
+		return ErrInvalidLastID
 	}
 	p, sl, err := s.upgrade(w, r, addr)
 	if err != nil {
 		return err
 	}
-	c := newClient(s.hub, p, name, s.cfg.SendBuffer)
+	c := newClient(s.hub, p, req, s.cfg.SendBuffer)
 	if !s.hub.add(c) {
 		// The hub stopped during the handshake.
 		p.close(websocket.CloseGoingAway)
@@ -73,7 +86,7 @@ func (s *Server) ServeChat(w http.ResponseWriter, r *http.Request, addr, name st
 	go c.writePump(s)
 	// Announced before the client's reader starts, so its own first message
 	// cannot overtake the notice.
-	s.publish(s.ctx, name+" joined", true)
+	s.publish(s.ctx, "", name+" joined", true)
 	go c.readPump(s, sl)
 	return nil
 }

@@ -86,7 +86,7 @@ func TestServeRejectsBeforeUpgrade(t *testing.T) {
 			rec := httptest.NewRecorder()
 			var err error
 			if tt.chat != "" {
-				err = hub.ServeChat(rec, tt.req, "192.0.2.1", tt.chat)
+				err = hub.ServeChat(rec, tt.req, "192.0.2.1", ws.ChatRequest{Name: tt.chat})
 			} else {
 				err = hub.ServeEcho(rec, tt.req, "192.0.2.1")
 			}

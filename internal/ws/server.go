@@ -37,6 +37,7 @@ type Server struct {
 	broker     Broker
 	id         string
 	seq        atomic.Uint64 // last sequence number given to a message of this server
+	lines      atomic.Uint64 // last number in the ids of this instance's chat lines
 	brokerUp   atomic.Bool
 	ctx        context.Context
 	cancel     context.CancelFunc
@@ -84,7 +85,7 @@ func NewServer(cfg Config, broker Broker, log *slog.Logger) (*Server, error) {
 		cancel:     cancel,
 		subscribed: make(chan struct{}),
 	}
-	s.hub = newHub(s.id, &s.stats, s.stop)
+	s.hub = newHub(s.id, &s.stats, history{size: cfg.History, ttl: cfg.HistoryTTL}, s.stop)
 	go s.hub.run()
 	if broker != nil {
 		go s.subscribe()
@@ -115,6 +116,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.cancel()
 	<-s.subscribed
 	return err
+}
+
+// Members returns the names of this instance's chat clients, sorted, each
+// once. With a broker the other instances' clients are not included.
+func (s *Server) Members() ([]string, error) {
+	names := s.hub.names()
+	if names == nil {
+		return nil, ErrShuttingDown
+	}
+	return names, nil
 }
 
 // Stats is a snapshot of the server's counters, for metrics.

@@ -20,7 +20,7 @@ func TestRun(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var err error
 		if r.URL.Path == "/chat" {
-			err = hub.ServeChat(w, r, r.RemoteAddr, r.URL.Query().Get("name"))
+			err = hub.ServeChat(w, r, r.RemoteAddr, ws.ChatRequest{Name: r.URL.Query().Get("name")})
 		} else {
 			err = hub.ServeEcho(w, r, r.RemoteAddr)
 		}

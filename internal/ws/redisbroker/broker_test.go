@@ -199,7 +199,7 @@ func newHub(t *testing.T, broker ws.Broker, onWarn func()) *ws.Server {
 func newServer(t *testing.T, hub *ws.Server) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := hub.ServeChat(w, r, r.RemoteAddr, r.URL.Query().Get("name")); err != nil && !errors.Is(err, ws.ErrHandshake) {
+		if err := hub.ServeChat(w, r, r.RemoteAddr, ws.ChatRequest{Name: r.URL.Query().Get("name")}); err != nil && !errors.Is(err, ws.ErrHandshake) {
 			http.Error(w, "refused", http.StatusBadRequest)
 		}
 	}))
