@@ -17,6 +17,10 @@ import (
 // connections cheap.
 const readBufferSize = 512
 
+// writeBufferSize is the size of the pooled write buffers: an echo reply
+// of a short line fits.
+const writeBufferSize = 512
+
 // Server serves the echo and chat endpoints of one instance. Build it with
 // NewServer and stop it with Shutdown. Its methods are safe for concurrent
 // use.
@@ -67,8 +71,12 @@ func NewServer(cfg Config, broker Broker, log *slog.Logger) (*Server, error) {
 			HandshakeTimeout: cfg.WriteWait,
 			ReadBufferSize:   readBufferSize,
 			// A shared pool lends a write buffer for each message instead of
-			// giving every connection a 4 KiB buffer of its own.
+			// giving every connection a 4 KiB buffer of its own. The buffer
+			// does not limit the message size (gorilla writes the rest
+			// straight from the message), and a small one is cheap to
+			// allocate again after a garbage collection empties the pool.
 			WriteBufferPool: &sync.Pool{},
+			WriteBufferSize: writeBufferSize,
 			// Compression stays off: it costs CPU per message and its read
 			// limit counts compressed bytes.
 			EnableCompression: false,
