@@ -16,6 +16,10 @@
 //     the tutorial's "User said: m". Notices are best-effort: a client whose
 //     queue is half full misses them rather than being dropped, so a crowd
 //     reconnecting at once cannot push healthy readers out.
+//   - Chat in FormatJSON: each message is {"id","from","text","time"}; chat
+//     lines have ids, and a client that reconnects with the last one it saw
+//     (ChatRequest.LastID) first gets the lines kept since (Config.History),
+//     after a missed notice when that line is gone. Members lists who is in.
 //
 // The server closes a connection with 1001 when it shuts down, 1003 for a
 // binary message, 1007 for invalid UTF-8, 1008 for sending more than its
