@@ -57,7 +57,9 @@ func TestBudget(t *testing.T) {
 				start := time.Now()
 				if tt.frame == nil {
 					go func() {
-						for conn.WriteMessage(websocket.TextMessage, big) == nil {
+						err := error(nil)
+						for err == nil {
+							err = conn.WriteMessage(websocket.TextMessage, big)
 						}
 					}()
 				} else {
