@@ -122,3 +122,25 @@ func TestChatMembers(t *testing.T) {
 		t.Errorf("members = %v, want [Al Bo]", got)
 	}
 }
+
+// TestChatResumeExpired: lines older than HistoryTTL are not replayed; the
+// client is told it missed some.
+func TestChatResumeExpired(t *testing.T) {
+	url := newServer(t, newHub(t, ws.Config{HistoryTTL: 50 * time.Millisecond}, nil))
+	j := dial(t, url+"/chat?format=json&name=J", nil)
+	readJSON(t, j) // J joined
+	send(t, j, "old")
+	last := readJSON(t, j)
+	j.Close()
+	time.Sleep(100 * time.Millisecond)
+
+	conn := dial(t, url+"/chat?format=json&name=J&last_id="+last.ID, nil)
+	if got := readJSON(t, conn); !got.Missed {
+		t.Fatalf("got %+v, want the missed notice", got)
+	}
+	// Next come notices (the old connection's leave may be among them),
+	// never the expired line.
+	if got := readJSON(t, conn); got.ID != "" {
+		t.Errorf("got %+v, want no replay", got)
+	}
+}
