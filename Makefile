@@ -55,7 +55,7 @@ lint:
 
 ## bench: Go benchmarks (file transfers with 1 GiB files, uploads to disk beside uploads to S3 on versitygw, chat with 1,000 clients), then load runs against the running server
 .PHONY: bench
-# The chat benchmarks connect 1,000 clients before each run, so they run a
+# The chat benchmarks connect up to 1,000 clients before each run, so they run a
 # fixed count of broadcasts rather than for a time.
 bench:
 	BENCH_FILE_MIB=$${BENCH_FILE_MIB:-1024} go test -run '^$$' -bench . -benchmem $$(go list ./... | grep -v '/internal/ws$$')

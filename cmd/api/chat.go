@@ -15,27 +15,27 @@ import (
 	"example.com/echotemplate/internal/ws/redisbroker"
 )
 
-// startChat starts the WebSocket hub of /ws and /chat. With rdb
+// startChat starts the WebSocket server of /ws and /chat. With rdb
 // (REDIS_URL) its chat travels over Redis pub/sub on WS_REDIS_CHANNEL, so
-// the clients of every instance chat together; without, it stays within
-// this instance. The hub uses rdb but does not own it.
-func startChat(cfg config, rdb *redis.Client, m *metrics.Metrics, log *slog.Logger) (*ws.Hub, error) {
-	broker := ws.Broker(ws.NewMemoryBroker())
+// the clients of every instance chat together; without, the hub delivers
+// each line itself. The server uses rdb but does not own it.
+func startChat(cfg config, rdb *redis.Client, m *metrics.Metrics, log *slog.Logger) (*ws.Server, error) {
+	var broker ws.Broker
 	if rdb != nil {
 		broker = redisbroker.New(rdb, cfg.WSRedisChannel)
 	}
 	wsCfg := cfg.WebSockets
 	wsCfg.UpgradeError = handlers.UpgradeError
-	hub, err := ws.NewHub(wsCfg, broker, log)
+	hub, err := ws.NewServer(wsCfg, broker, log)
 	if err != nil {
-		return nil, fmt.Errorf("websocket hub: %w", err)
+		return nil, fmt.Errorf("websocket server: %w", err)
 	}
 	chatMetrics(m, hub)
 	return hub, nil
 }
 
 // chatMetrics exposes the WebSocket hub's counters, read once per scrape.
-func chatMetrics(m *metrics.Metrics, hub *ws.Hub) {
+func chatMetrics(m *metrics.Metrics, hub *ws.Server) {
 	m.AddSource(func() []metrics.Stat {
 		s := hub.Stats()
 		return []metrics.Stat{
@@ -43,7 +43,7 @@ func chatMetrics(m *metrics.Metrics, hub *ws.Hub) {
 			{Name: "ws_messages_total", Help: "Chat messages fanned out to this instance's clients.", Counter: true, Value: float64(s.Messages)},
 			{Name: "ws_deliveries_total", Help: "Chat messages queued to a client.", Counter: true, Value: float64(s.Deliveries)},
 			{Name: "ws_dropped_total", Help: "Chat clients disconnected for falling behind.", Counter: true, Value: float64(s.Dropped)},
-			{Name: "ws_rate_limited_total", Help: "Connections closed for sending too fast.", Counter: true, Value: float64(s.RateLimited)},
+			{Name: "ws_rate_limited_total", Help: "Connections closed with 1008 for sending too fast or more than their frame and byte budget.", Counter: true, Value: float64(s.RateLimited)},
 			{Name: "ws_skipped_notices_total", Help: "Join and leave notices not queued for a client whose queue was half full.", Counter: true, Value: float64(s.SkippedNotices)},
 		}
 	})

@@ -134,9 +134,16 @@ func (c *config) settings() []settings.Setting {
 		// feature:websockets begin
 		{Name: "WS_MAX_MESSAGE_BYTES", Default: "4KiB", Help: "largest WebSocket message a client may send; larger closes it with 1009", Set: settings.Size(&c.WebSockets.MaxMessageBytes, 1, 1<<20)},
 		{Name: "WS_MAX_CONNECTIONS", Default: "10000", Help: "most open WebSockets, echo and chat together; more get 503", Set: settings.Int(&c.WebSockets.MaxConnections, 1, 1_000_000)},
+		{Name: "WS_MAX_CONNECTIONS_PER_IP", Default: "256", Help: "most open WebSockets from one client IP (as TRUSTED_PROXIES resolves it); more get 429 with Retry-After", Set: settings.Int(&c.WebSockets.MaxConnectionsPerIP, 1, 1_000_000)},
 		{Name: "WS_MESSAGE_RATE", Default: "10", Help: "messages per second a WebSocket client may send on average; faster closes it with 1008", Set: settings.Float(&c.WebSockets.MessageRate, 0.01, 10_000)},
 		{Name: "WS_MESSAGE_BURST", Default: "20", Help: "messages a WebSocket client may send at once above WS_MESSAGE_RATE", Set: settings.Int(&c.WebSockets.MessageBurst, 1, 10_000)},
+		{Name: "WS_BUDGET_WINDOW", Default: "10s", Help: "window over which WS_MAX_CONTROL_FRAMES, WS_MAX_FRAGMENTS and WS_MAX_BYTES count what one WebSocket client sends; more closes it with 1008", Set: settings.Duration(&c.WebSockets.BudgetWindow, time.Millisecond)},
+		{Name: "WS_MAX_CONTROL_FRAMES", Default: "50", Help: "control frames (pings, pongs, closes) a WebSocket client may send per WS_BUDGET_WINDOW", Set: settings.Int(&c.WebSockets.MaxControlFrames, 1, 1_000_000)},
+		{Name: "WS_MAX_FRAGMENTS", Default: "200", Help: "frames of fragmented messages a WebSocket client may send per WS_BUDGET_WINDOW", Set: settings.Int(&c.WebSockets.MaxFragments, 1, 1_000_000)},
+		{Name: "WS_MAX_BYTES", Default: "1MiB", Help: "bytes a WebSocket client may send per WS_BUDGET_WINDOW, frame headers included", Set: settings.Size(&c.WebSockets.MaxBytes, 1, 1<<40)},
 		{Name: "WS_WRITE_TIMEOUT", Default: "10s", Help: "time a WebSocket client has to take each message (and the handshake) before it is dropped", Set: settings.Duration(&c.WebSockets.WriteWait, time.Millisecond)},
+		{Name: "CHAT_HISTORY", Default: "100", Help: "chat lines each instance keeps for clients that reconnect with ?last_id=", Set: settings.Int(&c.WebSockets.History, 1, 100_000)},
+		{Name: "CHAT_HISTORY_TTL", Default: "10m", Help: "how long a chat line stays in CHAT_HISTORY", Set: settings.Duration(&c.WebSockets.HistoryTTL, time.Second)},
 		{Name: "WS_REDIS_CHANNEL", Default: "chat", Help: "Redis channel the chat's instances share, with REDIS_URL set", Set: settings.NonEmpty(&c.WSRedisChannel)},
 		// feature:websockets end
 		// feature:tasks begin

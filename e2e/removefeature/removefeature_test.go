@@ -51,7 +51,7 @@ func TestRemoveFeatureLeavesAWorkingTree(t *testing.T) {
 			gone:     []string{"internal/ws", "cmd/api/chat.go", "e2e/cmd/wsclient", "e2e/cmd/soak/chat.go"},
 			routes:   []string{"/ws", "/chat"},
 			modules:  []string{"github.com/gorilla/websocket"},
-			settings: regexp.MustCompile(`^WS_`),
+			settings: regexp.MustCompile(`^(WS|CHAT)_`),
 		},
 		{
 			name:     "files",

@@ -2,6 +2,7 @@ package service
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -564,7 +566,7 @@ func dialWebSocket(t *testing.T, addr, path string) *websocket.Conn {
 // they do when a restarted instance's clients come back, and all keep
 // reading, are not dropped as too slow (1013).
 // Join notices come N times N in such a storm; they are best-effort (see
-// ws.Hub.run), so they cannot fill the clients' queues.
+// ws.Server.run), so they cannot fill the clients' queues.
 func TestChatJoinStormKeepsReaders(t *testing.T) {
 	const clients = 200
 	addr := startAttackTarget(t)
@@ -602,6 +604,93 @@ func TestChatJoinStormKeepsReaders(t *testing.T) {
 	if n := dropped.Load(); n > 0 {
 		t.Errorf("%d of %d reading clients were dropped with 1013 as they joined together", n, clients)
 	}
+}
+
+// TestWebSocketFrameFloodIsClosed: a peer that floods frames which are not
+// messages, which gorilla handles inside a single read (pings it answers,
+// empty continuation frames it skips), is closed with 1008 within a second,
+// and the service spends a bounded amount of CPU on it.
+func TestWebSocketFrameFloodIsClosed(t *testing.T) {
+	// Frames as a client sends them: masked, with a zero mask.
+	var (
+		ping          = []byte{0x89, 0x80, 0, 0, 0, 0}
+		fragmentStart = []byte{0x01, 0x81, 0, 0, 0, 0, 'x'} // text, FIN=0
+		emptyFragment = []byte{0x00, 0x80, 0, 0, 0, 0}      // continuation, FIN=0
+	)
+	tests := []struct {
+		name          string
+		prefix, frame []byte
+	}{
+		{"Pings", nil, ping},
+		{"EmptyFragments", fragmentStart, emptyFragment},
+	}
+	svc := startService(t, "LOG_LEVEL", "error")
+	addr := strings.TrimPrefix(svc.base, "http://")
+	for _, tt := range tests {
+		for _, path := range []string{"/ws", "/chat"} {
+			t.Run(tt.name+path, func(t *testing.T) {
+				conn := dialWebSocket(t, addr, path)
+				cpuBefore := processCPU(t, svc.cmd.Process.Pid)
+				start := time.Now()
+				prefix := tt.prefix
+				go func() {
+					batch := append(append([]byte(nil), prefix...), bytes.Repeat(tt.frame, 4096/len(tt.frame))...)
+					raw := conn.NetConn()
+					for {
+						_ = raw.SetWriteDeadline(time.Now().Add(attackSlack))
+						if _, err := raw.Write(batch); err != nil {
+							return
+						}
+						batch = batch[len(prefix):]
+						prefix = nil
+					}
+				}()
+				_ = conn.SetReadDeadline(time.Now().Add(attackSlack))
+				var err error
+				for err == nil {
+					_, _, err = conn.ReadMessage()
+				}
+				took := time.Since(start)
+				if !websocket.IsCloseError(err, websocket.ClosePolicyViolation) {
+					t.Fatalf("the flood ended with %v, want close 1008", err)
+				}
+				if took > time.Second {
+					t.Errorf("the flood was closed after %v, want within a second", took)
+				}
+				conn.Close()
+				// The server lingers up to a second for the peer's close
+				// frame; its CPU over that time stays well under a core.
+				time.Sleep(time.Second)
+				if cpu := processCPU(t, svc.cmd.Process.Pid) - cpuBefore; cpu > time.Second {
+					t.Errorf("the service used %v of CPU on the flood, want under a second", cpu)
+				} else {
+					t.Logf("closed after %v; the service used %v of CPU", took.Round(time.Millisecond), cpu)
+				}
+			})
+		}
+	}
+}
+
+// processCPU is the user and system CPU time the process pid has used, from
+// /proc/<pid>/stat (Linux only).
+func processCPU(t *testing.T, pid int) time.Duration {
+	t.Helper()
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	// The fields after the command name, which is in parentheses: utime
+	// and stime are the 12th and 13th, in clock ticks of 1/100 s.
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
+	var ticks int64
+	for _, f := range fields[11:13] {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			t.Fatalf("parse /proc/%d/stat: %v", pid, err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
 }
 
 // feature:websockets end

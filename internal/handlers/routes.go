@@ -26,6 +26,7 @@ func addRoutes(e *echo.Echo, cfg Config, deps Deps, codec *securecookie.SecureCo
 	// WebSockets: the echo and the chat.
 	e.GET("/ws", handleEcho(deps.WebSockets))
 	e.GET("/chat", handleChat(deps.WebSockets))
+	e.GET("/chat/members", handleChatMembers(deps.WebSockets))
 	// feature:websockets end
 
 	// feature:files begin

@@ -73,7 +73,7 @@ type Deps struct {
 	Files *files.Store
 	// feature:files end
 	// feature:websockets begin
-	// WebSockets serves /ws and /chat: a *ws.Hub built with UpgradeError
+	// WebSockets serves /ws and /chat: a *ws.Server built with UpgradeError
 	// as its Config.UpgradeError. Required by those routes.
 	WebSockets WebSockets
 	// feature:websockets end

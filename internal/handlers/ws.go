@@ -12,12 +12,14 @@ import (
 	"example.com/echotemplate/internal/ws"
 )
 
-// WebSockets serves the WebSocket routes; *ws.Hub satisfies it. Each method
-// either upgrades the connection and returns nil, or returns one of ws's
-// errors with nothing written.
+// WebSockets serves the WebSocket routes; *ws.Server satisfies it. Each
+// method either upgrades the connection and returns nil, or returns one of
+// ws's errors with nothing written. addr is the client's IP as Echo's
+// IPExtractor gives it, which the per-address cap counts.
 type WebSockets interface {
-	ServeEcho(w http.ResponseWriter, r *http.Request) error
-	ServeChat(w http.ResponseWriter, r *http.Request, name string) error
+	ServeEcho(w http.ResponseWriter, r *http.Request, addr string) error
+	ServeChat(w http.ResponseWriter, r *http.Request, addr string, req ws.ChatRequest) error
+	Members() ([]string, error)
 }
 
 // wsRetryAfter is the Retry-After, in seconds, of a refused WebSocket: long
@@ -29,17 +31,37 @@ const wsRetryAfter = 5
 func handleEcho(sockets WebSockets) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req, failed := withHandshakeFailure(c.Request())
-		return upgradeResult(c, sockets.ServeEcho(c.Response(), req), failed)
+		return upgradeResult(c, sockets.ServeEcho(c.Response(), req, c.RealIP()), failed)
 	}
 }
 
 // handleChat is the tutorial's /chat: each text message m goes to everyone
 // in the chat, on every instance, as "<name> said: m", where the name comes
-// from ?name= (default "User").
+// from ?name= (default "User"); ?format=json sends objects with ids, and
+// ?last_id= resumes after one.
 func handleChat(sockets WebSockets) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req, failed := withHandshakeFailure(c.Request())
-		return upgradeResult(c, sockets.ServeChat(c.Response(), req, c.QueryParam("name")), failed)
+		join := ws.ChatRequest{Name: c.QueryParam("name"), Format: c.QueryParam("format"), LastID: c.QueryParam("last_id")}
+		return upgradeResult(c, sockets.ServeChat(c.Response(), req, c.RealIP(), join), failed)
+	}
+}
+
+// handleChatMembers lists the names in this instance's chat.
+func handleChatMembers(sockets WebSockets) echo.HandlerFunc {
+	type response struct {
+		Members []string `json:"members"`
+	}
+	return func(c echo.Context) error {
+		names, err := sockets.Members()
+		if errors.Is(err, ws.ErrShuttingDown) {
+			c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(wsRetryAfter))
+			return echo.NewHTTPError(http.StatusServiceUnavailable, "The service is shutting down. Try again in a moment.")
+		}
+		if err != nil {
+			return fmt.Errorf("list chat members: %w", err)
+		}
+		return c.JSON(http.StatusOK, response{Members: names})
 	}
 }
 
@@ -74,9 +96,17 @@ func upgradeResult(c echo.Context, err error, failed *handshakeFailure) error {
 	case errors.Is(err, ws.ErrInvalidName):
 		return &ValidationError{Errors: []FieldError{{Field: "name", Message: fmt.Sprintf(
 			"must be at most %d letters, digits, spaces, '-', '_' or '.'", ws.MaxNameRunes)}}}
+	case errors.Is(err, ws.ErrInvalidFormat):
+		return &ValidationError{Errors: []FieldError{{Field: "format", Message: "must be text or json"}}}
+	case errors.Is(err, ws.ErrInvalidLastID):
+		return &ValidationError{Errors: []FieldError{{Field: "last_id", Message: "must be an id a chat message carried"}}}
 	case errors.Is(err, ws.ErrOriginNotAllowed):
 		return echo.NewHTTPError(http.StatusForbidden,
 			"Pages from this origin may not open WebSocket connections to the service.")
+	case errors.Is(err, ws.ErrTooManyFromAddr):
+		res.Header().Set(echo.HeaderRetryAfter, strconv.Itoa(wsRetryAfter))
+		return echo.NewHTTPError(http.StatusTooManyRequests,
+			"Your address holds as many WebSocket connections as it may. Close one or try again later.")
 	case errors.Is(err, ws.ErrTooManyConnections):
 		res.Header().Set(echo.HeaderRetryAfter, strconv.Itoa(wsRetryAfter))
 		return echo.NewHTTPError(http.StatusServiceUnavailable,

@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"context"
+	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -19,7 +21,7 @@ import (
 // wsServer is the whole HTTP surface with a real hub, wired as run wires it.
 type wsServer struct {
 	*testServer
-	hub  *ws.Hub
+	hub  *ws.Server
 	logs *lockedBuffer
 	url  string // ws://127.0.0.1:port of a real server on s.e
 }
@@ -32,7 +34,7 @@ func newWSServer(t *testing.T, hubCfg ws.Config) *wsServer {
 		t.Fatal(err)
 	}
 	hubCfg.UpgradeError = UpgradeError
-	hub, err := ws.NewHub(hubCfg, ws.NewMemoryBroker(), log)
+	hub, err := ws.NewServer(hubCfg, ws.NewMemoryBroker(), log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,17 +189,46 @@ func TestWebSocketUnavailable(t *testing.T) {
 			t.Errorf("headers = %v, want Retry-After", rec.Header())
 		}
 	})
+	t.Run("TooManyFromOneAddress", func(t *testing.T) {
+		s := newWSServer(t, ws.Config{MaxConnectionsPerIP: 1})
+		s.dial(t, "/ws")
+		// The cap holds before the upgrade: the answer is problem+json.
+		conn, resp, err := websocket.DefaultDialer.Dial(s.url+"/chat", nil)
+		if err == nil {
+			conn.Close()
+			t.Fatal("a second connection from the same address was upgraded")
+		}
+		rec := recorded(t, resp)
+		wantProblem(t, rec, http.StatusTooManyRequests)
+		if rec.Header().Get(echo.HeaderRetryAfter) == "" {
+			t.Errorf("headers = %v, want Retry-After", rec.Header())
+		}
+	})
 	t.Run("ShuttingDown", func(t *testing.T) {
 		s := newWSServer(t, ws.Config{})
-		conn, _ := s.dial(t, "/chat")
-		wsExpect(t, conn, "User joined")
+		chat, _ := s.dial(t, "/chat")
+		wsExpect(t, chat, "User joined")
+		echoConn, _ := s.dial(t, "/ws")
+		wsSend(t, echoConn, "hi")
+		wsExpect(t, echoConn, "Echo: hi")
+		// Read while the hub shuts down, as browsers do, so each close
+		// frame is answered at once.
+		ended := make(chan error, 2)
+		for _, conn := range []*websocket.Conn{chat, echoConn} {
+			go func() {
+				_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+				_, _, err := conn.ReadMessage()
+				ended <- err
+			}()
+		}
 		if err := s.hub.Shutdown(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		// The open connection was told the server is going away.
-		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-		if _, _, err := conn.ReadMessage(); !websocket.IsCloseError(err, websocket.CloseGoingAway) {
-			t.Errorf("read after shutdown = %v, want close 1001", err)
+		// The open connections were told the server is going away.
+		for range 2 {
+			if err := <-ended; !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+				t.Errorf("read after shutdown = %v, want close 1001", err)
+			}
 		}
 		rec := s.do(t, upgradeRequest("/chat"))
 		wantProblem(t, rec, http.StatusServiceUnavailable)
@@ -205,6 +236,87 @@ func TestWebSocketUnavailable(t *testing.T) {
 			t.Errorf("headers = %v, want Retry-After", rec.Header())
 		}
 	})
+}
+
+// TestChatMembers: GET /chat/members lists the names in the chat, as the
+// spec says (s.get checks the answer against api/openapi.yaml).
+func TestChatMembers(t *testing.T) {
+	s := newWSServer(t, ws.Config{})
+	conn, _ := s.dial(t, "/chat?name=Ann")
+	wsExpect(t, conn, "Ann joined")
+	rec := s.get(t, "/chat/members")
+	if got, want := strings.TrimSpace(rec.Body.String()), `{"members":["Ann"]}`; rec.Code != http.StatusOK || got != want {
+		t.Errorf("got %d %s, want 200 %s", rec.Code, got, want)
+	}
+}
+
+func TestWebSocketInvalidFormat(t *testing.T) {
+	s := newWSServer(t, ws.Config{})
+	rec := s.do(t, upgradeRequest("/chat?format=xml"))
+	p := wantProblem(t, rec, http.StatusUnprocessableEntity)
+	if len(p.Errors) != 1 || p.Errors[0].Field != "format" {
+		t.Errorf("errors = %+v, want one for the field format", p.Errors)
+	}
+}
+
+// recorded copies a refused handshake's response into a recorder, for
+// wantProblem.
+func recorded(t *testing.T, resp *http.Response) *httptest.ResponseRecorder {
+	t.Helper()
+	if resp == nil {
+		t.Fatal("no response to the handshake")
+	}
+	defer resp.Body.Close()
+	rec := httptest.NewRecorder()
+	maps.Copy(rec.Header(), resp.Header)
+	rec.WriteHeader(resp.StatusCode)
+	if _, err := io.Copy(rec, resp.Body); err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
+// TestWebSocketSlowChatClient: a chat client that stops reading is closed
+// with 1013 (Try Again Later) once its queue is full, and its connection
+// really ends: the server closes it after the close handshake.
+func TestWebSocketSlowChatClient(t *testing.T) {
+	s := newWSServer(t, ws.Config{SendBuffer: 4})
+	slow, _ := s.dial(t, "/chat?name=slow")
+	wsExpect(t, slow, "slow joined")
+
+	// Large lines fill the kernel's socket buffers, then the queue.
+	line := strings.Repeat("x", 64<<10)
+	for i := 0; s.hub.Stats().Dropped == 0; i++ {
+		if i == 10_000 {
+			t.Fatal("the client that does not read was never dropped")
+		}
+		if err := s.hub.Broadcast(context.Background(), line); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Reading again, the client gets what was on its way, then the close.
+	_ = slow.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var err error
+	for err == nil {
+		_, _, err = slow.ReadMessage()
+	}
+	if !websocket.IsCloseError(err, websocket.CloseTryAgainLater) {
+		t.Fatalf("slow client ended with %v, want close 1013", err)
+	}
+	// gorilla answered the close frame; the server then closes the TCP
+	// connection itself, well before this test's own deadline.
+	raw := slow.NetConn()
+	_ = raw.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.Copy(io.Discard, raw); err != nil {
+		t.Errorf("after the close handshake: %v, want the server to close the connection", err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); s.hub.Stats().Connections != 0; {
+		if time.Now().After(deadline) {
+			t.Fatalf("got %d connections, want 0", s.hub.Stats().Connections)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // TestUpgradeErrorOutsideRoutes: the hook still answers a request that did

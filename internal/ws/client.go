@@ -1,256 +1,132 @@
 package ws
 
 import (
-	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
-	"golang.org/x/time/rate"
 )
 
-// client is one WebSocket connection, echo or chat. Its reader goroutine
-// (run) reads messages and owns the connection's lifetime; its writer
-// goroutine (writePump) is the only one that writes messages to it. gorilla
-// itself may answer pings and close frames from the reader, which its
-// control-frame lock allows.
+// client is one chat connection. Its reader goroutine (readPump) publishes
+// what the peer says and owns the connection's lifetime; its writer
+// goroutine (writePump) is the only one that writes messages to it.
 type client struct {
-	hub     *Hub
-	conn    *websocket.Conn
-	chat    bool   // receives broadcasts; echo clients get their own replies only
-	name    string // chat name, empty for echo
-	limiter *rate.Limiter
+	hub  *hub
+	peer *peer
+	name string
+	json bool // wants FormatJSON
 
-	// send queues messages for writePump. It is never closed: the echo
-	// reader sends on it too, so the hub signals the end by closing done.
-	send chan *websocket.PreparedMessage
+	// resume asks the hub to replay the lines after lastID on register.
+	resume bool
+	lastID string
 
-	// done is closed by the hub goroutine, exactly once, to end the client;
-	// closeCode is set just before and read by writePump after done.
-	done      chan struct{}
+	// send queues messages for writePump. The hub closes it to end the
+	// client, after setting closeCode: the close frame writePump sends next.
+	send      chan *websocket.PreparedMessage
 	closeCode int
 
-	// writerDone is closed when writePump returns.
-	writerDone chan struct{}
-
-	// peerClosed is set when the peer's close frame arrives: writePump then
-	// sends what is still queued before it answers with its own.
-	peerClosed atomic.Bool
+	writerDone chan struct{} // closed when writePump returns
 }
 
-func newClient(h *Hub, conn *websocket.Conn, name string, chat bool) *client {
-	return &client{
+// newClient makes the client of p for req, whose Name has been checked.
+// A client that resumes gets room in its queue for the whole history and
+// the missed notice, so the replay never drops it.
+func newClient(h *hub, p *peer, req ChatRequest, sendBuffer int) *client {
+	resume := req.LastID != ""
+	if resume {
+		sendBuffer += h.history.size + 1
+	}
+	c := &client{
 		hub:        h,
-		conn:       conn,
-		chat:       chat,
-		name:       name,
-		limiter:    rate.NewLimiter(rate.Limit(h.cfg.MessageRate), h.cfg.MessageBurst),
-		send:       make(chan *websocket.PreparedMessage, h.cfg.SendBuffer),
-		done:       make(chan struct{}),
+		peer:       p,
+		name:       req.Name,
+		json:       req.Format == FormatJSON,
+		resume:     resume,
+		lastID:     req.LastID,
+		send:       make(chan *websocket.PreparedMessage, sendBuffer),
 		writerDone: make(chan struct{}),
 	}
+	// gorilla would answer the peer's close frame at once, overtaking the
+	// messages still queued. The reader asks the hub to end the client with
+	// 1000 instead, so writePump sends them first.
+	p.conn.SetCloseHandler(func(int, string) error { return nil })
+	return c
 }
 
-// end tells the client's goroutines to finish; its writer sends a close frame
-// with code, or none when code is 0. Only the hub goroutine calls it.
+// frame is m in c's format.
+func (c *client) frame(m message) *websocket.PreparedMessage {
+	if c.json {
+		return m.json
+	}
+	return m.text
+}
+
+// end closes send so writePump sends a close frame with code (none for 0).
+// Only the hub goroutine calls it, once. Unless the client is going away in
+// good order (1000, 1001), what is queued is discarded: a client dropped for
+// being slow, or for breaking a rule, gets its close frame next.
 func (c *client) end(code int) {
 	c.closeCode = code
-	close(c.done)
+	close(c.send)
+	if code != websocket.CloseNormalClosure && code != websocket.CloseGoingAway {
+		for range c.send {
+		}
+	}
 }
 
-// endNow ends a client the hub drops or shuts down. It also cuts short a
-// write the writer may be stuck in (a peer that stopped reading) after
-// closeGracePeriod, so the connection is released promptly; a peer that is
-// slow but reading gets the close frame after its current message.
-func (c *client) endNow(code int) {
-	c.end(code)
-	_ = c.conn.NetConn().SetWriteDeadline(time.Now().Add(closeGracePeriod))
-}
-
-// run serves the connection until it ends, then releases its slot. It starts
-// the writer, reads until the connection fails or the client breaks a rule,
-// and closes the connection once the writer has said goodbye.
-func (c *client) run() {
-	defer c.hub.release()
-	code := c.readPump()
+// readPump publishes each message until the connection ends, then has the
+// hub end the client, waits for writePump's close frame and closes the
+// connection.
+func (c *client) readPump(s *Server, sl *slot) {
+	defer s.conns.release(sl)
+	code := 0
+	for {
+		msg, rule := c.peer.next()
+		if msg == nil {
+			code = rule
+			break
+		}
+		if !c.peer.closing.Load() {
+			s.publish(s.ctx, c.name, string(msg), false)
+		}
+	}
+	if c.peer.peerClosed {
+		code = websocket.CloseNormalClosure
+	}
 	c.hub.leave(c, code)
 	<-c.writerDone
-	if code != 0 {
-		// We are closing: read until the peer answers our close frame, so it
-		// receives that frame instead of a connection reset.
-		c.drain()
+	if code != 0 && !c.peer.peerClosed {
+		c.peer.drain()
 	}
-	c.conn.Close()
-
-	if c.chat {
-		c.hub.publish(c.hub.ctx, c.name+" left", true)
-	}
+	c.peer.conn.Close()
+	s.publish(s.ctx, "", c.name+" left", true)
 }
 
-// readPump reads and handles messages. It returns the close code the writer
-// should send (1000 in answer to the peer's close frame), or 0 when the
-// connection is past sending one (it failed, or gorilla already sent 1009 for
-// an oversized message).
-func (c *client) readPump() int {
-	cfg := c.hub.cfg
-	c.conn.SetReadLimit(cfg.MaxMessageBytes)
-	_ = c.conn.SetReadDeadline(time.Now().Add(cfg.PongWait))
-	// gorilla answers a close frame at once, from this goroutine, which
-	// could overtake replies still queued for the writer (a client that
-	// sends a message and closes would miss its echo). writePump answers
-	// instead, after them.
-	c.conn.SetCloseHandler(func(int, string) error {
-		c.peerClosed.Store(true)
-		return nil
-	})
-	c.conn.SetPongHandler(func(string) error {
-		select {
-		case <-c.done:
-			// Closing: keep the short deadline writePump set.
-			return nil
-		default:
-			return c.conn.SetReadDeadline(time.Now().Add(cfg.PongWait))
-		}
-	})
-
-	for {
-		typ, msg, err := c.conn.ReadMessage()
-		if err != nil && c.peerClosed.Load() {
-			return websocket.CloseNormalClosure
-		}
-		if err != nil {
-			if websocket.IsUnexpectedCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived) {
-				c.hub.log.DebugContext(c.hub.ctx, "websocket read ended", "err", err)
-			}
-			return 0
-		}
-		switch {
-		case !c.limiter.Allow():
-			c.hub.stats.rateLimited.Add(1)
-			return websocket.ClosePolicyViolation
-		case typ != websocket.TextMessage:
-			return websocket.CloseUnsupportedData
-		case !utf8.Valid(msg):
-			// Browsers drop a connection that receives invalid UTF-8, so
-			// relaying it would disconnect every chat client.
-			return websocket.CloseInvalidFramePayloadData
-		}
-
-		if c.chat {
-			c.hub.publish(c.hub.ctx, c.name+" said: "+string(msg), false)
-			continue
-		}
-		if !c.echo(msg) {
-			return 0
-		}
-	}
-}
-
-// echo queues "Echo: msg" for the writer. It waits while the send buffer is
-// full, which slows down only this client's own reading, and reports false
-// once the client is ending.
-func (c *client) echo(msg []byte) bool {
-	reply, err := websocket.NewPreparedMessage(websocket.TextMessage, append([]byte("Echo: "), msg...))
-	if err != nil {
-		// Framing an in-memory message without compression cannot fail.
-		c.hub.log.ErrorContext(c.hub.ctx, "frame echo reply", "err", err)
-		return false
-	}
-	select {
-	case c.send <- reply:
-		return true
-	case <-c.done:
-		return false
-	case <-c.writerDone:
-		return false
-	}
-}
-
-// writePump writes queued messages and keepalive pings until the hub ends the
-// client or a write fails.
-func (c *client) writePump() {
+// writePump writes queued messages and keepalive pings until the hub ends
+// the client or a write fails.
+func (c *client) writePump(s *Server) {
 	defer close(c.writerDone)
-	cfg := c.hub.cfg
-	ping := time.NewTicker(cfg.pingPeriod())
+	ping := time.NewTicker(s.cfg.pingPeriod())
 	defer ping.Stop()
-
 	for {
 		select {
-		case msg := <-c.send:
-			_ = c.conn.SetWriteDeadline(time.Now().Add(cfg.WriteWait))
-			if err := c.conn.WritePreparedMessage(msg); err != nil {
-				// Unblock the reader; run sees the read fail and cleans up.
-				c.conn.Close()
+		case msg, ok := <-c.send:
+			if !ok {
+				if c.closeCode != 0 {
+					c.peer.close(c.closeCode)
+				}
+				return
+			}
+			_ = c.peer.conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteWait))
+			if err := c.peer.conn.WritePreparedMessage(msg); err != nil {
+				// Unblock the reader; it sees the read fail and cleans up.
+				c.peer.conn.Close()
 				return
 			}
 		case <-ping.C:
-			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(cfg.WriteWait)); err != nil {
-				c.conn.Close()
+			if err := c.peer.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(s.cfg.WriteWait)); err != nil {
+				c.peer.conn.Close()
 				return
 			}
-		case <-c.done:
-			if c.peerClosed.Load() {
-				c.flush()
-			}
-			if c.closeCode != 0 {
-				writeClose(c.conn, c.closeCode)
-			}
-			// Give the peer closeGracePeriod to answer with its close frame;
-			// the reader returns when it does or when this deadline passes.
-			_ = c.conn.SetReadDeadline(time.Now().Add(closeGracePeriod))
-			return
 		}
 	}
-}
-
-// flush writes the messages still queued, without waiting for more. Only
-// writePump calls it.
-func (c *client) flush() {
-	for {
-		select {
-		case msg := <-c.send:
-			_ = c.conn.SetWriteDeadline(time.Now().Add(c.hub.cfg.WriteWait))
-			if err := c.conn.WritePreparedMessage(msg); err != nil {
-				return
-			}
-		default:
-			return
-		}
-	}
-}
-
-// drain discards what the peer still sends until its close frame arrives or
-// the read deadline set by writePump passes.
-func (c *client) drain() {
-	for {
-		if _, _, err := c.conn.NextReader(); err != nil {
-			return
-		}
-	}
-}
-
-// closeReason is the text sent with a close code. It is shown to clients, so
-// it names the rule, never an internal detail.
-func closeReason(code int) string {
-	switch code {
-	case websocket.CloseGoingAway:
-		return "server shutting down"
-	case websocket.ClosePolicyViolation:
-		return "too many messages"
-	case websocket.CloseUnsupportedData:
-		return "text messages only"
-	case websocket.CloseInvalidFramePayloadData:
-		return "invalid UTF-8"
-	case websocket.CloseTryAgainLater:
-		return "too slow to keep up"
-	default:
-		return ""
-	}
-}
-
-// writeClose sends a close frame with code and its reason, giving a peer
-// that does not read closeGracePeriod before giving up.
-func writeClose(conn *websocket.Conn, code int) {
-	frame := websocket.FormatCloseMessage(code, closeReason(code))
-	_ = conn.WriteControl(websocket.CloseMessage, frame, time.Now().Add(closeGracePeriod))
 }

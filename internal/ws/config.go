@@ -37,12 +37,37 @@ type Config struct {
 	// upgrade. Optional. Default 10000.
 	MaxConnections int
 
+	// MaxConnectionsPerIP caps the open connections from one client
+	// address, as the HTTP layer passes it. Connections beyond it get
+	// ErrTooManyFromAddr before the upgrade, so one host cannot take every
+	// slot. Optional. Default 256.
+	MaxConnectionsPerIP int
+
 	// MessageRate is how many messages per second one connection may send
 	// on average, with bursts of MessageBurst. A connection that sends
 	// faster is closed with 1008 (Policy Violation).
 	// Optional. Default 10 per second, bursts of 20.
 	MessageRate  float64
 	MessageBurst int
+
+	// BudgetWindow is the window over which MaxControlFrames, MaxFragments
+	// and MaxBytes count what one connection sends: control frames (pings,
+	// pongs, closes), fragments (frames carrying part of a message) and
+	// bytes, frame headers included. A connection that sends more within a
+	// window is closed with 1008 (Policy Violation), so no peer can keep the
+	// server busy with frames that are not messages.
+	// Optional. Default 10s, 50 control frames, 200 fragments, 1 MiB.
+	BudgetWindow     time.Duration
+	MaxControlFrames int
+	MaxFragments     int
+	MaxBytes         int64
+
+	// History is how many chat lines are kept for clients that reconnect
+	// with the id of the last one they saw (?last_id=), none older than
+	// HistoryTTL. Each instance keeps its own.
+	// Optional. Default 100 lines, 10 minutes.
+	History    int
+	HistoryTTL time.Duration
 
 	// AllowedOrigins lists the browser origins allowed to connect besides
 	// the service's own host (a page it served is always allowed), each
@@ -71,9 +96,17 @@ var DefaultConfig = Config{
 	PongWait:        60 * time.Second,
 	SendBuffer:      64,
 	MaxConnections:  10000,
-	MessageRate:     10,
-	MessageBurst:    20,
-	PublishTimeout:  2 * time.Second,
+
+	MaxConnectionsPerIP: 256,
+	MessageRate:         10,
+	MessageBurst:        20,
+	BudgetWindow:        10 * time.Second,
+	MaxControlFrames:    50,
+	MaxFragments:        200,
+	MaxBytes:            1 << 20,
+	History:             100,
+	HistoryTTL:          10 * time.Minute,
+	PublishTimeout:      2 * time.Second,
 }
 
 // withDefaults returns cfg with every zero field set from DefaultConfig and
@@ -85,8 +118,15 @@ func (cfg Config) withDefaults() (Config, error) {
 	cfg.PongWait = cmp.Or(cfg.PongWait, d.PongWait)
 	cfg.SendBuffer = cmp.Or(cfg.SendBuffer, d.SendBuffer)
 	cfg.MaxConnections = cmp.Or(cfg.MaxConnections, d.MaxConnections)
+	cfg.MaxConnectionsPerIP = cmp.Or(cfg.MaxConnectionsPerIP, d.MaxConnectionsPerIP)
 	cfg.MessageRate = cmp.Or(cfg.MessageRate, d.MessageRate)
 	cfg.MessageBurst = cmp.Or(cfg.MessageBurst, d.MessageBurst)
+	cfg.BudgetWindow = cmp.Or(cfg.BudgetWindow, d.BudgetWindow)
+	cfg.MaxControlFrames = cmp.Or(cfg.MaxControlFrames, d.MaxControlFrames)
+	cfg.MaxFragments = cmp.Or(cfg.MaxFragments, d.MaxFragments)
+	cfg.MaxBytes = cmp.Or(cfg.MaxBytes, d.MaxBytes)
+	cfg.History = cmp.Or(cfg.History, d.History)
+	cfg.HistoryTTL = cmp.Or(cfg.HistoryTTL, d.HistoryTTL)
 	cfg.PublishTimeout = cmp.Or(cfg.PublishTimeout, d.PublishTimeout)
 	for _, f := range []struct {
 		name     string
@@ -97,8 +137,15 @@ func (cfg Config) withDefaults() (Config, error) {
 		{"PongWait", cfg.PongWait < 0},
 		{"SendBuffer", cfg.SendBuffer < 0},
 		{"MaxConnections", cfg.MaxConnections < 0},
+		{"MaxConnectionsPerIP", cfg.MaxConnectionsPerIP < 0},
 		{"MessageRate", cfg.MessageRate < 0},
 		{"MessageBurst", cfg.MessageBurst < 0},
+		{"BudgetWindow", cfg.BudgetWindow < 0},
+		{"MaxControlFrames", cfg.MaxControlFrames < 0},
+		{"MaxFragments", cfg.MaxFragments < 0},
+		{"MaxBytes", cfg.MaxBytes < 0},
+		{"History", cfg.History < 0},
+		{"HistoryTTL", cfg.HistoryTTL < 0},
 		{"PublishTimeout", cfg.PublishTimeout < 0},
 	} {
 		if f.negative {
@@ -113,4 +160,14 @@ func (cfg Config) withDefaults() (Config, error) {
 // deadline; half of PongWait leaves a busy client plenty of time to answer.
 func (cfg Config) pingPeriod() time.Duration {
 	return cfg.PongWait / 2
+}
+
+// budget is what one connection may send per BudgetWindow.
+func (cfg Config) budget() budget {
+	return budget{
+		window:    cfg.BudgetWindow,
+		control:   cfg.MaxControlFrames,
+		fragments: cfg.MaxFragments,
+		bytes:     cfg.MaxBytes,
+	}
 }

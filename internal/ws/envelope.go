@@ -3,6 +3,7 @@ package ws
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // envelope is a chat message as it travels through the Broker. From and Seq
@@ -11,7 +12,11 @@ import (
 type envelope struct {
 	From string `json:"from"` // id of the publishing hub
 	Seq  uint64 `json:"seq"`  // per-hub sequence number, from 1
-	Text string `json:"text"` // the line clients receive
+	// Name is the sender of a chat line, whose Text is what they said;
+	// empty for a notice or a Broadcast, whose Text is the whole line.
+	Name string    `json:"name,omitempty"`
+	Text string    `json:"text"`
+	Time time.Time `json:"time"` // when it was published
 	// Notice marks a join or leave notice, which clients get only when
 	// their queue has room (see Hub.run); chat lines are never skipped.
 	Notice bool `json:"notice,omitempty"`

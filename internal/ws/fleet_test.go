@@ -34,6 +34,12 @@ type fleetConfig struct {
 	URL     string // chat URL to dial
 	Readers int    // clients that read and time every message
 	Stalled int    // clients that never read
+	// Quiet says the server sends no join notices (gorilla's chat example),
+	// so a client does not wait for its own before the next one dials.
+	Quiet bool
+	// Echoers, when set, makes an echo fleet instead: clients of URL that
+	// each run round trips (send a timed message, read the reply).
+	Echoers int
 }
 
 // fleetReport is the fleet's last line: what its readers received.
@@ -150,6 +156,9 @@ func runFleet() int {
 		fmt.Fprintln(os.Stderr, "fleet config:", err)
 		return 2
 	}
+	if cfg.Echoers > 0 {
+		return runEchoFleet(cfg)
+	}
 	var (
 		hist     histogram
 		counting atomic.Bool
@@ -190,12 +199,14 @@ func runFleet() int {
 			defer wg.Done()
 			for first := true; ; first = false {
 				_, msg, err := conn.ReadMessage()
-				if first {
+				if first && !cfg.Quiet {
 					close(joined)
 				}
 				if err != nil {
 					if counting.Load() {
-						errs.Add(1)
+						if errs.Add(1) == 1 {
+							fmt.Fprintln(os.Stderr, "fleet read:", err)
+						}
 					}
 					return
 				}
@@ -205,7 +216,9 @@ func runFleet() int {
 				}
 			}
 		}()
-		<-joined
+		if !cfg.Quiet {
+			<-joined
+		}
 	}
 	fmt.Println("ready")
 
@@ -250,6 +263,72 @@ func runFleet() int {
 		conn.Close()
 	}
 	wg.Wait()
+	return 0
+}
+
+// runEchoFleet is the child process of an echo benchmark: it connects
+// cfg.Echoers clients and says "ready"; then "measure" resets the CPU count,
+// and a number n makes every client run n round trips, one after another,
+// and prints a fleetReport whose Messages counts the round trips.
+func runEchoFleet(cfg fleetConfig) int {
+	conns := make([]*websocket.Conn, cfg.Echoers)
+	for i := range conns {
+		conn, _, err := websocket.DefaultDialer.Dial(cfg.URL, nil)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "fleet dial:", err)
+			return 1
+		}
+		defer conn.Close()
+		conns[i] = conn
+	}
+	fmt.Println("ready")
+	var cpu0 time.Duration
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		if in.Text() == "measure" {
+			cpu0 = processCPU()
+			fmt.Println("measuring")
+			continue
+		}
+		n, err := strconv.Atoi(in.Text())
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "fleet command:", err)
+			return 2
+		}
+		var (
+			hist  histogram
+			trips atomic.Int64
+			errs  atomic.Int64
+			wg    sync.WaitGroup
+		)
+		for _, conn := range conns {
+			wg.Go(func() {
+				for range n {
+					msg := []byte(timedMessage())
+					sent := time.Now()
+					if err := conn.WriteMessage(websocket.TextMessage, msg); err != nil {
+						errs.Add(1)
+						return
+					}
+					if _, _, err := conn.ReadMessage(); err != nil {
+						errs.Add(1)
+						return
+					}
+					hist.add(time.Since(sent))
+					trips.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		line, _ := json.Marshal(fleetReport{
+			Messages: trips.Load(),
+			CPUus:    float64(processCPU()-cpu0) / 1e3,
+			P50us:    hist.quantile(0.50).Seconds() * 1e6,
+			P99us:    hist.quantile(0.99).Seconds() * 1e6,
+			Errors:   errs.Load(),
+		})
+		fmt.Println(string(line))
+	}
 	return 0
 }
 

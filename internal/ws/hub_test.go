@@ -148,7 +148,7 @@ func (l smallBufferListener) Accept() (net.Conn, error) {
 func TestHubShutdown(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 
-	hub, err := ws.NewHub(ws.Config{}, ws.NewMemoryBroker(), discard())
+	hub, err := ws.NewServer(ws.Config{}, ws.NewMemoryBroker(), discard())
 	if err != nil {
 		t.Fatalf("NewHub: %v", err)
 	}
@@ -209,7 +209,7 @@ func TestHubShutdown(t *testing.T) {
 func TestHubShutdownTimeout(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 
-	hub, err := ws.NewHub(ws.Config{}, ws.NewMemoryBroker(), discard())
+	hub, err := ws.NewServer(ws.Config{}, ws.NewMemoryBroker(), discard())
 	if err != nil {
 		t.Fatalf("NewHub: %v", err)
 	}

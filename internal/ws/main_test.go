@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -30,10 +31,10 @@ func TestMain(m *testing.M) {
 // runs under -race on two cores; a passing test never waits for it.
 const timeout = 10 * time.Second
 
-// newHub starts a hub that is shut down when the test ends.
-func newHub(t *testing.T, cfg ws.Config, broker ws.Broker) *ws.Hub {
+// newHub starts a server that is shut down when the test ends.
+func newHub(t *testing.T, cfg ws.Config, broker ws.Broker) *ws.Server {
 	t.Helper()
-	hub, err := ws.NewHub(cfg, broker, discard())
+	hub, err := ws.NewServer(cfg, broker, discard())
 	if err != nil {
 		t.Fatalf("NewHub: %v", err)
 	}
@@ -51,22 +52,37 @@ func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // newServer serves hub at /ws and /chat the way an HTTP layer would: the
 // hub's errors become status codes. It returns the ws:// base URL.
-func newServer(t *testing.T, hub *ws.Hub) string {
+func newServer(t *testing.T, hub *ws.Server) string {
 	t.Helper()
 	srv := httptest.NewServer(handler(hub))
 	t.Cleanup(srv.Close)
 	return "ws" + strings.TrimPrefix(srv.URL, "http")
 }
 
-func handler(hub *ws.Hub) http.Handler {
+func handler(hub *ws.Server) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ws", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, hub.ServeEcho(w, r))
+		writeError(w, hub.ServeEcho(w, r, clientIP(r)))
 	})
 	mux.HandleFunc("GET /chat", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, hub.ServeChat(w, r, r.URL.Query().Get("name")))
+		writeError(w, hub.ServeChat(w, r, clientIP(r), chatRequest(r)))
 	})
 	return mux
+}
+
+// chatRequest is what r asks of the chat, as an HTTP layer reads it.
+func chatRequest(r *http.Request) ws.ChatRequest {
+	q := r.URL.Query()
+	return ws.ChatRequest{Name: q.Get("name"), Format: q.Get("format"), LastID: q.Get("last_id")}
+}
+
+// clientIP is the host of r's peer, as an HTTP layer without proxies sees it.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // writeError answers an error of ServeEcho or ServeChat with its status.
@@ -74,8 +90,11 @@ func writeError(w http.ResponseWriter, err error) {
 	switch {
 	case err == nil, errors.Is(err, ws.ErrHandshake):
 		// Upgraded, or the Upgrader has answered already.
-	case errors.Is(err, ws.ErrNotWebSocket), errors.Is(err, ws.ErrInvalidName):
+	case errors.Is(err, ws.ErrNotWebSocket), errors.Is(err, ws.ErrInvalidName),
+		errors.Is(err, ws.ErrInvalidFormat), errors.Is(err, ws.ErrInvalidLastID):
 		http.Error(w, "bad request", http.StatusBadRequest)
+	case errors.Is(err, ws.ErrTooManyFromAddr):
+		http.Error(w, "too many", http.StatusTooManyRequests)
 	case errors.Is(err, ws.ErrOriginNotAllowed):
 		http.Error(w, "forbidden", http.StatusForbidden)
 	case errors.Is(err, ws.ErrTooManyConnections), errors.Is(err, ws.ErrShuttingDown):

@@ -14,7 +14,7 @@ func TestPublishAcrossHubs(t *testing.T) {
 	broker := ws.NewMemoryBroker()
 	hubA := newHub(t, ws.Config{}, broker)
 	hubB := newHub(t, ws.Config{}, broker)
-	for _, hub := range []*ws.Hub{hubA, hubB} {
+	for _, hub := range []*ws.Server{hubA, hubB} {
 		eventually(t, "the subscription", func() bool { return hub.Ready() == nil })
 	}
 	urlA, urlB := newServer(t, hubA), newServer(t, hubB)

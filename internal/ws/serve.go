@@ -11,10 +11,11 @@ import (
 // Errors returned before the upgrade, when nothing has been written yet, so
 // the HTTP layer answers them. The status each calls for is noted.
 var (
-	ErrNotWebSocket       = errors.New("ws: not a websocket handshake") // 400
-	ErrOriginNotAllowed   = errors.New("ws: origin not allowed")        // 403
-	ErrTooManyConnections = errors.New("ws: too many connections")      // 503
-	ErrShuttingDown       = errors.New("ws: shutting down")             // 503
+	ErrNotWebSocket       = errors.New("ws: not a websocket handshake")             // 400
+	ErrOriginNotAllowed   = errors.New("ws: origin not allowed")                    // 403
+	ErrTooManyFromAddr    = errors.New("ws: too many connections from one address") // 429
+	ErrTooManyConnections = errors.New("ws: too many connections")                  // 503
+	ErrShuttingDown       = errors.New("ws: shutting down")                         // 503
 )
 
 // ErrHandshake wraps a failure of the WebSocket handshake itself. By then the
@@ -23,91 +24,94 @@ var (
 var ErrHandshake = errors.New("ws: handshake failed")
 
 // ServeEcho upgrades r to a WebSocket that answers each text message m with
-// "Echo: m". It returns once the connection runs on its own goroutines. The
-// 101 response carries the headers already set on w.
+// "Echo: m". addr is the client's address as the HTTP layer sees it (behind
+// a proxy, the forwarded one); MaxConnectionsPerIP counts per addr. It
+// returns once the connection runs on its own goroutines. The 101 response
+// carries the headers already set on w.
 //
 // Before the upgrade it returns ErrNotWebSocket, ErrOriginNotAllowed,
-// ErrTooManyConnections or ErrShuttingDown with nothing written, and after a
-// failed handshake an error wrapping ErrHandshake.
-func (h *Hub) ServeEcho(w http.ResponseWriter, r *http.Request) error {
-	return h.serve(w, r, "", false)
+// ErrTooManyFromAddr, ErrTooManyConnections or ErrShuttingDown with nothing
+// written, and after a failed handshake an error wrapping ErrHandshake.
+func (s *Server) ServeEcho(w http.ResponseWriter, r *http.Request, addr string) error {
+	p, sl, err := s.upgrade(w, r, addr)
+	if err != nil {
+		return err
+	}
+	// The connection lives on in new goroutines, so the request's memory can
+	// be collected when the handler returns.
+	go s.runEcho(p, sl)
+	return nil
 }
 
 // ServeChat upgrades r to a chat connection: each text message m is sent to
-// every chat client of every hub on the broker, this one included, as
-// "<name> said: m". Everyone also sees "<name> joined" and "<name> left".
+// every chat client, on every instance when there is a broker, as
+// "<name> said: m" (or a chatJSON object with FormatJSON). Everyone also
+// sees "<name> joined" and "<name> left". A client that gives the id of the
+// last line it saw (req.LastID) first gets the lines kept since, then the
+// live ones.
 //
-// name is the raw value the client asked for (?name=); ServeChat checks it
-// with ParseName and returns ErrInvalidName (a 422 in the HTTP layer) before the upgrade. Its
-// other errors are those of ServeEcho.
-func (h *Hub) ServeChat(w http.ResponseWriter, r *http.Request, name string) error {
-	name, err := ParseName(name)
+// req holds the raw values the client asked for; ServeChat checks them and
+// returns ErrInvalidName, ErrInvalidFormat or ErrInvalidLastID (a 422 in the
+// HTTP layer) before the upgrade. Its other errors and addr are those of
+// ServeEcho.
+func (s *Server) ServeChat(w http.ResponseWriter, r *http.Request, addr string, req ChatRequest) error {
+	name, err := ParseName(req.Name)
 	if err != nil {
 		return err
 	}
-	return h.serve(w, r, name, true)
-}
-
-func (h *Hub) serve(w http.ResponseWriter, r *http.Request, name string, chat bool) error {
-	if !websocket.IsWebSocketUpgrade(r) {
-		return ErrNotWebSocket
+	req.Name = name
+	switch req.Format {
+	case "", FormatText, FormatJSON:
+	default:
+		return ErrInvalidFormat
 	}
-	if !h.origins.allows(r) {
-		return ErrOriginNotAllowed
+	if len(req.LastID) > maxIDLength {
+		return ErrInvalidLastID
 	}
-	if err := h.admit(); err != nil {
+	p, sl, err := s.upgrade(w, r, addr)
+	if err != nil {
 		return err
 	}
-
-	// The 101 response carries the headers the HTTP layer has set on w
-	// already, such as a request id.
-	conn, err := h.upgrader.Upgrade(w, r, w.Header())
-	if err != nil {
-		h.release()
-		return fmt.Errorf("%w: %w", ErrHandshake, err)
-	}
-	c := newClient(h, conn, name, chat)
-	if !h.add(c) {
+	c := newClient(s.hub, p, req, s.cfg.SendBuffer)
+	if !s.hub.add(c) {
 		// The hub stopped during the handshake.
-		writeClose(conn, websocket.CloseGoingAway)
-		conn.Close()
-		h.release()
+		p.close(websocket.CloseGoingAway)
+		p.conn.Close()
+		s.conns.release(sl)
 		return nil
 	}
 	// The writer starts before the join is announced, so the newcomer's
 	// queue drains from the start and its own notice finds room (notices
 	// are skipped for a half-full queue).
-	go c.writePump()
-	if chat {
-		// Announced before the client's reader starts, so its own first
-		// message cannot overtake the notice. Doing it on the handler's
-		// goroutine also keeps the client's goroutine stacks small.
-		h.publish(h.ctx, name+" joined", true)
-	}
-	// The connection lives on in new goroutines, so the request's memory can
-	// be collected when the handler returns.
-	go c.run()
+	go c.writePump(s)
+	// Announced before the client's reader starts, so its own first message
+	// cannot overtake the notice.
+	s.publish(s.ctx, "", name+" joined", true)
+	go c.readPump(s, sl)
 	return nil
 }
 
-// admit reserves a connection slot, so the cap holds however many handshakes
-// run at once. Every successful admit is paired with one release.
-func (h *Hub) admit() error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.closing.Load() {
-		return ErrShuttingDown
+// upgrade checks r, takes a connection slot for addr and completes the
+// handshake on a metered connection. On success the caller owns the slot.
+func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, addr string) (*peer, *slot, error) {
+	if !websocket.IsWebSocketUpgrade(r) {
+		return nil, nil, ErrNotWebSocket
 	}
-	if h.stats.connections.Load() >= int64(h.cfg.MaxConnections) {
-		return ErrTooManyConnections
+	if !s.origins.allows(r) {
+		return nil, nil, ErrOriginNotAllowed
 	}
-	h.stats.connections.Add(1)
-	h.conns.Add(1)
-	return nil
-}
-
-// release frees the slot taken by admit.
-func (h *Hub) release() {
-	h.stats.connections.Add(-1)
-	h.conns.Done()
+	sl, err := s.conns.admit(addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	mw := &meteringWriter{ResponseWriter: w, budget: s.cfg.budget()}
+	// The 101 response carries the headers the HTTP layer has set on w
+	// already, such as a request id.
+	conn, err := s.upgrader.Upgrade(mw, r, w.Header())
+	if err != nil {
+		s.conns.release(sl)
+		return nil, nil, fmt.Errorf("%w: %w", ErrHandshake, err)
+	}
+	s.conns.hold(sl, conn)
+	return newPeer(s, conn, mw.conn), sl, nil
 }

@@ -86,9 +86,9 @@ func TestServeRejectsBeforeUpgrade(t *testing.T) {
 			rec := httptest.NewRecorder()
 			var err error
 			if tt.chat != "" {
-				err = hub.ServeChat(rec, tt.req, tt.chat)
+				err = hub.ServeChat(rec, tt.req, "192.0.2.1", ws.ChatRequest{Name: tt.chat})
 			} else {
-				err = hub.ServeEcho(rec, tt.req)
+				err = hub.ServeEcho(rec, tt.req, "192.0.2.1")
 			}
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("got error %v, want %v", err, tt.want)
@@ -138,7 +138,7 @@ func TestServeHandshakeError(t *testing.T) {
 	r.Header.Set("Sec-WebSocket-Version", "8")
 	rec := httptest.NewRecorder()
 
-	err := hub.ServeEcho(rec, r)
+	err := hub.ServeEcho(rec, r, "192.0.2.1")
 	if !errors.Is(err, ws.ErrHandshake) {
 		t.Fatalf("got error %v, want ErrHandshake", err)
 	}

@@ -13,16 +13,16 @@ import (
 )
 
 func TestRun(t *testing.T) {
-	hub, err := ws.NewHub(ws.Config{}, ws.NewMemoryBroker(), slog.New(slog.DiscardHandler))
+	hub, err := ws.NewServer(ws.Config{}, ws.NewMemoryBroker(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var err error
 		if r.URL.Path == "/chat" {
-			err = hub.ServeChat(w, r, r.URL.Query().Get("name"))
+			err = hub.ServeChat(w, r, r.RemoteAddr, ws.ChatRequest{Name: r.URL.Query().Get("name")})
 		} else {
-			err = hub.ServeEcho(w, r)
+			err = hub.ServeEcho(w, r, r.RemoteAddr)
 		}
 		if err != nil {
 			// The service answers a refused name with 422; any refusal will do

@@ -66,7 +66,7 @@ func TestBrokerRecovers(t *testing.T) {
 	name := "ws-test-" + rand.Text()
 	// The hub logs a warning when its subscription goes down; at that moment
 	// its readiness must say so.
-	var watched atomic.Pointer[ws.Hub]
+	var watched atomic.Pointer[ws.Server]
 	readyWhenWarned := make(chan error, 1)
 	onWarn := func() {
 		if hub := watched.Load(); hub != nil {
@@ -179,9 +179,9 @@ func killClients(t *testing.T, admin *redis.Client, name string) int {
 // newHub starts a hub on broker, waits until its subscription is up, and
 // shuts it down when the test ends. onWarn, if not nil, is called whenever
 // the hub logs a warning.
-func newHub(t *testing.T, broker ws.Broker, onWarn func()) *ws.Hub {
+func newHub(t *testing.T, broker ws.Broker, onWarn func()) *ws.Server {
 	t.Helper()
-	hub, err := ws.NewHub(ws.Config{}, broker, slog.New(warnHandler(onWarn)))
+	hub, err := ws.NewServer(ws.Config{}, broker, slog.New(warnHandler(onWarn)))
 	if err != nil {
 		t.Fatalf("NewHub: %v", err)
 	}
@@ -196,10 +196,10 @@ func newHub(t *testing.T, broker ws.Broker, onWarn func()) *ws.Hub {
 	return hub
 }
 
-func newServer(t *testing.T, hub *ws.Hub) string {
+func newServer(t *testing.T, hub *ws.Server) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := hub.ServeChat(w, r, r.URL.Query().Get("name")); err != nil && !errors.Is(err, ws.ErrHandshake) {
+		if err := hub.ServeChat(w, r, r.RemoteAddr, ws.ChatRequest{Name: r.URL.Query().Get("name")}); err != nil && !errors.Is(err, ws.ErrHandshake) {
 			http.Error(w, "refused", http.StatusBadRequest)
 		}
 	}))
