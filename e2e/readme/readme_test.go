@@ -51,6 +51,7 @@ var examples = []struct {
 	{`curl -s -r 0-99 "localhost:8080$(curl -s -o /dev/null -w '%header{location}' -F file=@README.md localhost:8080/upload)"`, []string{"# Echo advanced-features service"}}, // feature:files
 	{`echo hello | go -C e2e run ./cmd/wsclient ws://localhost:8080/ws`, []string{"Echo: hello"}},                                                                             // feature:websockets
 	{`printf 'hi\n' | go -C e2e run ./cmd/wsclient 'ws://localhost:8080/chat?name=Ann'`, []string{"Ann joined", "Ann said: hi"}},                                              // feature:websockets
+	{`curl -s localhost:8080/chat/members`, []string{`{"members":[`}},                                                                                                         // feature:websockets
 	{`curl -si localhost:8080/nowhere`, []string{"HTTP/1.1 404", "X-Process-Time: ", "application/problem+json"}},
 	{`curl -si -X OPTIONS -H 'Origin: http://localhost:8080' -H 'Access-Control-Request-Method: POST' localhost:8080/headers`, []string{"Access-Control-Allow-Origin: http://localhost:"}},
 	{`curl -s -X POST 'localhost:8080/notify?email=a@example.com'`, []string{`{"message":"Notification sent in background"}`}}, // feature:tasks

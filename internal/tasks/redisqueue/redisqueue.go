@@ -6,9 +6,12 @@
 // Enqueue stores the job in Redis before it returns, bounded by
 // EnqueueTimeout; when Redis does not take it, Enqueue fails with
 // tasks.ErrBackendDown and the request answers 503. A client that got its
-// 202 can therefore count on its job being in Redis. One case stays
-// ambiguous, as with any remote store: when Redis applied the write but its
-// reply was lost, the request answers 503 and the job is still sent.
+// 202 can therefore count on its job being in Redis. When Redis may have
+// applied the write though its reply never came, Enqueue asks Redis what
+// became of the job before it answers (see settle): a job that is queued
+// is taken back, and one already running counts as queued. Only a Redis
+// gone for longer than that leaves the answer in doubt: then the request
+// gets its 503, a warning says the job may still be sent, and it may.
 //
 // Delivery is at least once:
 //   - The job ID is the asynq task ID, so enqueueing a job that is already
@@ -28,6 +31,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -160,10 +165,73 @@ func (q *Queue) Enqueue(ctx context.Context, job tasks.Job) error {
 		// send it twice.
 		q.log.DebugContext(ctx, "email job already enqueued", "job_id", job.ID, "request_id", job.RequestID)
 		return nil
+	case err != nil && maybeStored(err):
+		switch queued, settleErr := q.settle(job.ID); {
+		case settleErr != nil:
+			q.log.WarnContext(ctx, "email job may still be sent: Redis did not say whether it stored it",
+				"job_id", job.ID, "request_id", job.RequestID, "error", settleErr)
+		case queued:
+			return nil
+		}
+		return fmt.Errorf("enqueue job %s: %w: %w", job.ID, tasks.ErrBackendDown, err)
 	case err != nil:
 		return fmt.Errorf("enqueue job %s: %w: %w", job.ID, tasks.ErrBackendDown, err)
 	}
 	return nil
+}
+
+// maybeStored reports whether a failed enqueue may have reached Redis: any
+// failure but one to connect, which sent nothing.
+func maybeStored(err error) bool {
+	var opErr *net.OpError
+	return !errors.As(err, &opErr) || opErr.Op != "dial"
+}
+
+// settle finds out what became of a job whose enqueue went unanswered,
+// asking Redis until it answers or settleFor passes, and makes the answer
+// final: a job still waiting is deleted (queued false), one that has begun
+// is left to run (queued true), and one Redis does not have was never
+// stored (queued false). A job that began between the two questions is
+// caught by DeleteTask's refusal to delete an active task.
+func (q *Queue) settle(id string) (queued bool, err error) {
+	deadline := time.Now().Add(settleFor * q.cfg.EnqueueTimeout)
+	for {
+		queued, err = q.settleOnce(id)
+		if err == nil || time.Now().After(deadline) {
+			return queued, err
+		}
+		time.Sleep(settleRetry)
+	}
+}
+
+// How long settle keeps asking, in EnqueueTimeouts, and how often.
+const (
+	settleFor   = 4
+	settleRetry = 50 * time.Millisecond
+)
+
+func (q *Queue) settleOnce(id string) (queued bool, err error) {
+	info, err := q.inspector.GetTaskInfo(q.cfg.Queue, id)
+	switch {
+	case errors.Is(err, asynq.ErrTaskNotFound), errors.Is(err, asynq.ErrQueueNotFound):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("look up job %s: %w", id, err)
+	}
+	switch info.State {
+	case asynq.TaskStatePending, asynq.TaskStateScheduled, asynq.TaskStateAggregating:
+	default: // active, retry, completed, archived: an attempt was made
+		return true, nil
+	}
+	switch err := q.inspector.DeleteTask(q.cfg.Queue, id); {
+	case err == nil, errors.Is(err, asynq.ErrTaskNotFound):
+		return false, nil
+	case strings.Contains(err.Error(), "active state"):
+		// asynq has no error value for it; TestSettle notices a change.
+		return true, nil
+	default:
+		return false, fmt.Errorf("take back job %s: %w", id, err)
+	}
 }
 
 // handle runs one attempt of the job in t; asynq schedules the retries.
