@@ -805,14 +805,7 @@ func TestHostileMailServerCostsLittle(t *testing.T) {
 	idle := procStatusKB(t, svc.cmd.Process.Pid, "VmRSS")
 
 	posted := time.Now()
-	resp, err := http.Post(svc.base+"/notify?email=a@example.com", "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("POST /notify: %d, want 202", resp.StatusCode)
-	}
+	notifyAccepted(t, svc.base)
 	var wrote int64
 	for wrote == 0 {
 		select {
@@ -837,14 +830,7 @@ func TestHostileMailServerCostsLittle(t *testing.T) {
 func TestMailServerRefusalIsLoggedOnce(t *testing.T) {
 	server := smtptest.NewServer(t, smtptest.Options{Users: map[string]string{"bob": "s3cret"}, InsecureAuth: true})
 	svc := startService(t, "LOG_LEVEL", "warn", "SMTP_URL", server.URL("bob", "s3cret"), "TASK_MAX_ATTEMPTS", "5")
-	resp, err := http.Post(svc.base+"/notify?email=a@example.com", "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("POST /notify: %d, want 202", resp.StatusCode)
-	}
+	notifyAccepted(t, svc.base)
 	deadline := time.Now().Add(30 * time.Second)
 	for !strings.Contains(svc.logs.String(), "giving up") {
 		if time.Now().After(deadline) {
@@ -864,6 +850,20 @@ func TestMailServerRefusalIsLoggedOnce(t *testing.T) {
 	}
 	if server.Attempts() != 0 {
 		t.Errorf("the server was offered %d messages", server.Attempts())
+	}
+}
+
+// notifyAccepted sends one notification to a@example.com and fails the
+// test unless it is answered 202.
+func notifyAccepted(t *testing.T, base string) {
+	t.Helper()
+	resp, err := http.Post(base+"/notify?email=a@example.com", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST /notify: %d, want 202", resp.StatusCode)
 	}
 }
 
