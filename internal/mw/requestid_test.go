@@ -51,3 +51,18 @@ func TestRandomIDIsUnique(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+// TestSaneRequestID: exactly letters, digits and - _ . : in 1 to 128
+// characters; the neighbours of each range are refused.
+func TestSaneRequestID(t *testing.T) {
+	for _, ok := range []string{"a", "z", "A", "Z", "0", "9", "-", "_", ".", ":", strings.Repeat("x", maxRequestIDLen)} {
+		if !saneRequestID(ok) {
+			t.Errorf("saneRequestID(%q) = false, want true", ok)
+		}
+	}
+	for _, bad := range []string{"", "`", "{", "@", "[", "/", ";", " ", "+", "é", strings.Repeat("x", maxRequestIDLen+1)} {
+		if saneRequestID(bad) {
+			t.Errorf("saneRequestID(%q) = true, want false", bad)
+		}
+	}
+}

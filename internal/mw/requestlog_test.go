@@ -80,3 +80,51 @@ type discardWriter struct{ h http.Header }
 func (w discardWriter) Header() http.Header         { return w.h }
 func (w discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (w discardWriter) WriteHeader(int)             {}
+
+// TestRequestLogLevels: a status below 400 is INFO, 400 to 499 WARN, 500
+// and above ERROR, and only an ERROR line carries the error's text; a
+// logger above the line's level writes nothing.
+func TestRequestLogLevels(t *testing.T) {
+	for _, tt := range []struct {
+		status    int
+		min       slog.Level
+		level     string // "" for no line
+		withError bool
+	}{
+		{http.StatusNoContent, slog.LevelInfo, "INFO", false},
+		{http.StatusPermanentRedirect, slog.LevelInfo, "INFO", false},
+		{http.StatusBadRequest, slog.LevelInfo, "WARN", false},
+		{499, slog.LevelInfo, "WARN", false},
+		{http.StatusInternalServerError, slog.LevelInfo, "ERROR", true},
+		{http.StatusBadRequest, slog.LevelError, "", false},
+		{http.StatusInternalServerError, slog.LevelError, "ERROR", true},
+	} {
+		var buf bytes.Buffer
+		log, _ := logging.New(&buf, "json", tt.min)
+		e := echo.New()
+		e.Use(RequestLog(log))
+		e.GET("/s", func(c echo.Context) error {
+			if tt.status >= http.StatusBadRequest {
+				return echo.NewHTTPError(tt.status).SetInternal(io.ErrUnexpectedEOF)
+			}
+			return c.NoContent(tt.status)
+		})
+		e.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/s", nil))
+		if tt.level == "" {
+			if buf.Len() != 0 {
+				t.Errorf("status %d at min level %v: logged %q, want nothing", tt.status, tt.min, buf.String())
+			}
+			continue
+		}
+		var line struct {
+			Level, Path, Error string
+			Status             int
+		}
+		if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+			t.Fatalf("status %d: want one JSON line, got %q", tt.status, buf.String())
+		}
+		if line.Level != tt.level || line.Status != tt.status || (line.Error != "") != tt.withError {
+			t.Errorf("status %d: logged %+v, want level %s, error %v", tt.status, line, tt.level, tt.withError)
+		}
+	}
+}

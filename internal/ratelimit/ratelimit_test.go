@@ -53,9 +53,32 @@ func TestMemoryKeysAreBounded(t *testing.T) {
 	m := ratelimit.NewMemory(ratelimit.Limit{N: 2, Period: time.Hour}, maxKeys)
 	for i := range 100 * maxKeys {
 		m.Allow(context.Background(), strconv.Itoa(i))
+		if n := m.Len(); n > maxKeys {
+			t.Fatalf("%d keys after %d new ones; want at most %d", n, i+1, maxKeys)
+		}
 	}
-	if n := m.Len(); n > maxKeys {
-		t.Fatalf("%d keys after a flood of %d; want at most %d", n, 100*maxKeys, maxKeys)
+	// Room is made an eighth at a time, not a key at a time.
+	if n := m.Len(); n < maxKeys*7/8 || n > maxKeys {
+		t.Errorf("%d keys after the flood; want %d to %d", n, maxKeys*7/8, maxKeys)
+	}
+}
+
+// TestMemoryForgetsRefilledKeysFirst: when room is needed, the keys whose
+// bucket has refilled go, and a key still counting stays counted.
+func TestMemoryForgetsRefilledKeysFirst(t *testing.T) {
+	const period = 500 * time.Millisecond
+	m := ratelimit.NewMemory(ratelimit.Limit{N: 1, Period: period}, 4)
+	for _, k := range []string{"idle1", "idle2", "idle3"} {
+		allowN(m, k, 1)
+	}
+	time.Sleep(period + period/2) // their buckets are full again
+	allowN(m, "busy", 1)          // the fourth key, its bucket empty
+	allowN(m, "new", 1)           // needs room
+	if got := m.Len(); got != 2 {
+		t.Errorf("%d keys after making room; want 2 (busy and new)", got)
+	}
+	if ok, _ := m.Allow(context.Background(), "busy"); ok {
+		t.Error("busy was forgotten, and allowed again within its period")
 	}
 }
 
