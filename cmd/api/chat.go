@@ -16,13 +16,14 @@ import (
 )
 
 // startChat starts the WebSocket server of /ws and /chat. With rdb
-// (REDIS_URL) its chat travels over Redis pub/sub on WS_REDIS_CHANNEL, so
-// the clients of every instance chat together; without, the hub delivers
-// each line itself. The server uses rdb but does not own it.
+// (REDIS_URL) its chat travels through a Redis stream (CHAT_REDIS_KEY), so
+// the clients of every instance chat together and resume on any of them;
+// without, the hub delivers each line itself. The server uses rdb but does
+// not own it.
 func startChat(cfg config, rdb *redis.Client, m *metrics.Metrics, log *slog.Logger) (*ws.Server, error) {
 	var broker ws.Broker
 	if rdb != nil {
-		broker = redisbroker.New(rdb, cfg.WSRedisChannel)
+		broker = redisbroker.New(rdb, cfg.ChatRedisKey, cfg.WebSockets.History)
 	}
 	wsCfg := cfg.WebSockets
 	wsCfg.UpgradeError = handlers.UpgradeError

@@ -46,7 +46,7 @@ func TestRunClosesWebSockets(t *testing.T) {
 // replicas behind a load balancer would: each message reaches every client
 // of both, once.
 func TestRunChatAcrossInstances(t *testing.T) {
-	settings := []string{"REDIS_URL", redisURL(t), "WS_REDIS_CHANNEL", "test:chat:" + rand.Text()}
+	settings := []string{"REDIS_URL", redisURL(t), "CHAT_REDIS_KEY", "test:chat:" + rand.Text()}
 	a, b := startService(t, settings...), startService(t, settings...)
 
 	resp, err := http.Get(a.base + "/readyz")
@@ -74,11 +74,38 @@ func TestRunChatAcrossInstances(t *testing.T) {
 	expectWS(t, ann, "Bob said: hello from B")
 	expectWS(t, bob, "Bob said: hello from B")
 
+	// Each instance lists who is on both.
+	for _, svc := range []*runningService{a, b} {
+		want := `{"members":["Ann","Bob"]}`
+		got := members(t, svc)
+		// The other instance's names are written there a moment after
+		// they change.
+		for deadline := time.Now().Add(5 * time.Second); got != want && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+			got = members(t, svc)
+		}
+		if got != want {
+			t.Errorf("members = %s, want %s", got, want)
+		}
+	}
+
 	// An instance that stops still tells the others who left.
 	if err := a.stop(); err != nil {
 		t.Fatalf("run returned %v, want nil", err)
 	}
 	expectWS(t, bob, "Ann left")
+}
+
+// members returns the body of GET /chat/members.
+func members(t *testing.T, svc *runningService) string {
+	t.Helper()
+	resp, err := http.Get(svc.base + "/chat/members")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return strings.TrimSpace(string(body))
 }
 
 // dialWS opens a WebSocket to an http:// URL of the service.

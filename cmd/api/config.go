@@ -64,8 +64,8 @@ type config struct {
 	// feature:websockets begin
 	// WebSockets holds the hub's limits and AllowedOrigins; run adds the
 	// UpgradeError hook. Fields no setting names keep their default.
-	WebSockets     ws.Config
-	WSRedisChannel string // the Redis channel the chat's instances share
+	WebSockets   ws.Config
+	ChatRedisKey string // names the Redis keys of the chat's log and members
 	// feature:websockets end
 	// feature:tasks begin
 	// Tasks sets Workers, QueueSize, MaxAttempts and Timeout. SMTP selects
@@ -142,9 +142,9 @@ func (c *config) settings() []settings.Setting {
 		{Name: "WS_MAX_FRAGMENTS", Default: "200", Help: "frames of fragmented messages a WebSocket client may send per WS_BUDGET_WINDOW", Set: settings.Int(&c.WebSockets.MaxFragments, 1, 1_000_000)},
 		{Name: "WS_MAX_BYTES", Default: "1MiB", Help: "bytes a WebSocket client may send per WS_BUDGET_WINDOW, frame headers included", Set: settings.Size(&c.WebSockets.MaxBytes, 1, 1<<40)},
 		{Name: "WS_WRITE_TIMEOUT", Default: "10s", Help: "time a WebSocket client has to take each message (and the handshake) before it is dropped", Set: settings.Duration(&c.WebSockets.WriteWait, time.Millisecond)},
-		{Name: "CHAT_HISTORY", Default: "100", Help: "chat lines each instance keeps for clients that reconnect with ?last_id=", Set: settings.Int(&c.WebSockets.History, 1, 100_000)},
+		{Name: "CHAT_HISTORY", Default: "100", Help: "chat lines kept for clients that reconnect with ?last_id=: by each instance, or with REDIS_URL by the Redis stream the instances share (trimmed approximately, so a few more may stay)", Set: settings.Int(&c.WebSockets.History, 1, 100_000)},
 		{Name: "CHAT_HISTORY_TTL", Default: "10m", Help: "how long a chat line stays in CHAT_HISTORY", Set: settings.Duration(&c.WebSockets.HistoryTTL, time.Second)},
-		{Name: "WS_REDIS_CHANNEL", Default: "chat", Help: "Redis channel the chat's instances share, with REDIS_URL set", Set: settings.NonEmpty(&c.WSRedisChannel)},
+		{Name: "CHAT_REDIS_KEY", Default: "chat", Help: "with REDIS_URL, the Redis stream of the chat that the instances share; its notices and members use keys that start with it and a colon", Set: settings.NonEmpty(&c.ChatRedisKey)},
 		// feature:websockets end
 		// feature:tasks begin
 		{Name: "TASK_WORKERS", Default: "4", Help: "background jobs (emails) that run at once", Set: settings.Int(&c.Tasks.Workers, 1, 1000)},

@@ -109,7 +109,7 @@ func TestLoadConfigWebSockets(t *testing.T) {
 		{
 			name: "Set",
 			env: []string{"WS_MAX_MESSAGE_BYTES", "16KiB", "WS_MAX_CONNECTIONS", "50", "WS_MESSAGE_RATE", "0.5",
-				"WS_MESSAGE_BURST", "3", "WS_WRITE_TIMEOUT", "2s", "WS_REDIS_CHANNEL", "orders:chat",
+				"WS_MESSAGE_BURST", "3", "WS_WRITE_TIMEOUT", "2s", "CHAT_REDIS_KEY", "orders:chat",
 				"WS_MAX_CONNECTIONS_PER_IP", "8", "WS_BUDGET_WINDOW", "1s", "WS_MAX_CONTROL_FRAMES", "5",
 				"WS_MAX_FRAGMENTS", "7", "WS_MAX_BYTES", "64KiB", "CHAT_HISTORY", "9", "CHAT_HISTORY_TTL", "1m",
 				"CORS_ALLOW_ORIGINS", "https://app.example"},
@@ -137,8 +137,8 @@ func TestLoadConfigWebSockets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(c.WebSockets, tt.want) || c.WSRedisChannel != tt.wantChannel {
-				t.Errorf("got %+v on channel %q,\nwant %+v on %q", c.WebSockets, c.WSRedisChannel, tt.want, tt.wantChannel)
+			if !reflect.DeepEqual(c.WebSockets, tt.want) || c.ChatRedisKey != tt.wantChannel {
+				t.Errorf("got %+v on channel %q,\nwant %+v on %q", c.WebSockets, c.ChatRedisKey, tt.want, tt.wantChannel)
 			}
 		})
 	}
@@ -215,7 +215,7 @@ func TestLoadConfigRejects(t *testing.T) {
 		{"WSRateNaN", nil, []string{"WS_MESSAGE_RATE", "NaN"}, "WS_MESSAGE_RATE"},                     // feature:websockets
 		{"WSBurst", nil, []string{"WS_MESSAGE_BURST", "0"}, "WS_MESSAGE_BURST"},                       // feature:websockets
 		{"WSWriteTimeout", nil, []string{"WS_WRITE_TIMEOUT", "0s"}, "WS_WRITE_TIMEOUT"},               // feature:websockets
-		{"WSRedisChannel", nil, []string{"WS_REDIS_CHANNEL", " "}, "WS_REDIS_CHANNEL"},                // feature:websockets
+		{"ChatRedisKey", nil, []string{"CHAT_REDIS_KEY", " "}, "CHAT_REDIS_KEY"},                      // feature:websockets
 		{"NoWorkers", nil, []string{"TASK_WORKERS", "0"}, "TASK_WORKERS"},                             // feature:tasks
 		{"WorkersNotANumber", nil, []string{"TASK_WORKERS", "four"}, "TASK_WORKERS"},                  // feature:tasks
 		{"HugeQueue", nil, []string{"TASK_QUEUE_SIZE", "1000000000"}, "TASK_QUEUE_SIZE"},              // feature:tasks

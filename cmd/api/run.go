@@ -148,6 +148,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	// feature:tasks end
 	// feature:websockets begin
+	//nolint:contextcheck // The hub's goroutines outlive the start; Shutdown stops them.
 	hub, err := startChat(cfg, rdb, m, log)
 	if err != nil {
 		return errors.Join(err, stopWork(ctx))

@@ -19,7 +19,7 @@ import (
 type WebSockets interface {
 	ServeEcho(w http.ResponseWriter, r *http.Request, addr string) error
 	ServeChat(w http.ResponseWriter, r *http.Request, addr string, req ws.ChatRequest) error
-	Members() ([]string, error)
+	Members(ctx context.Context) ([]string, error)
 }
 
 // wsRetryAfter is the Retry-After, in seconds, of a refused WebSocket: long
@@ -47,16 +47,20 @@ func handleChat(sockets WebSockets) echo.HandlerFunc {
 	}
 }
 
-// handleChatMembers lists the names in this instance's chat.
+// handleChatMembers lists the names in the chat, on every instance.
 func handleChatMembers(sockets WebSockets) echo.HandlerFunc {
 	type response struct {
 		Members []string `json:"members"`
 	}
 	return func(c echo.Context) error {
-		names, err := sockets.Members()
+		names, err := sockets.Members(c.Request().Context())
 		if errors.Is(err, ws.ErrShuttingDown) {
 			c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(wsRetryAfter))
 			return echo.NewHTTPError(http.StatusServiceUnavailable, "The service is shutting down. Try again in a moment.")
+		}
+		if errors.Is(err, ws.ErrBrokerUnavailable) {
+			c.Response().Header().Set(echo.HeaderRetryAfter, strconv.Itoa(wsRetryAfter))
+			return echo.NewHTTPError(http.StatusServiceUnavailable, "The chat cannot reach the other instances. Try again in a moment.").SetInternal(err)
 		}
 		if err != nil {
 			return fmt.Errorf("list chat members: %w", err)

@@ -34,7 +34,7 @@ func newWSServer(t *testing.T, hubCfg ws.Config) *wsServer {
 		t.Fatal(err)
 	}
 	hubCfg.UpgradeError = UpgradeError
-	hub, err := ws.NewServer(hubCfg, ws.NewMemoryBroker(), log)
+	hub, err := ws.NewServer(hubCfg, nil, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,61 +2,69 @@ package ws
 
 import (
 	"context"
-	"sync"
+	"strconv"
+	"strings"
+	"time"
 )
 
-// Broker carries chat messages between hubs, so that clients connected to
-// different instances of the service chat together. Every hub publishes each
-// chat message to the broker and delivers what its subscription receives, its
-// own messages included.
+// Broker is the chat's shared log when several instances serve it (with
+// REDIS_URL, redisbroker over Redis Streams). Every hub appends each line and
+// notice to it and delivers what it reads back, its own included, so history
+// and delivery are one mechanism and a client may resume on any instance.
 //
-// The hub owns retries: Subscribe serves one subscription and returns when it
-// fails; the hub calls it again with backoff and, while no subscription is up,
-// delivers its messages to its own clients directly.
+// The hub owns retries: when a call fails it tries again with backoff, and
+// while it cannot read it delivers its own messages to its clients directly.
 type Broker interface {
-	// Publish sends msg to every subscriber, the publishing hub included.
-	Publish(ctx context.Context, msg []byte) error
+	// Append adds msg to the log, as a chat line or as a notice (notices are
+	// delivered but never replayed), and returns its id.
+	Append(ctx context.Context, msg []byte, notice bool) (id string, err error)
 
-	// Subscribe calls deliver with every message published from the moment
-	// it calls ready until ctx is done or the subscription fails. It returns
-	// nil when ctx is done and an error that says what failed otherwise.
-	// deliver is safe for concurrent use and does not keep msg.
-	Subscribe(ctx context.Context, ready func(), deliver func(msg []byte)) error
+	// Read returns the entries appended after cursor, oldest first, waiting
+	// a moment when there are none, and the cursor to pass next. The empty
+	// cursor means "from now": Read then returns no entries, only the
+	// cursor of the log's current end.
+	Read(ctx context.Context, cursor string) (entries []Entry, next string, err error)
+
+	// Since returns the chat lines after the one with id that are not older
+	// than notBefore, oldest first. found is false when that line is no
+	// longer kept, has expired, or never was: the lines returned are then
+	// all those kept since notBefore, and some before them were missed.
+	Since(ctx context.Context, id string, notBefore time.Time) (lines []Entry, found bool, err error)
+
+	// SetMembers records the names in the chat on the instance called
+	// instance, for ttl: an instance that stops refreshing them drops out.
+	// No names removes the instance.
+	SetMembers(ctx context.Context, instance string, names []string, ttl time.Duration) error
+
+	// Members returns the names recorded by every instance but except, in
+	// any order, possibly repeated.
+	Members(ctx context.Context, except string) ([]string, error)
 }
 
-// MemoryBroker is a Broker within one process: the default for a single
-// instance, and a way to run several hubs in one test.
-type MemoryBroker struct {
-	mu   sync.RWMutex
-	subs map[*func([]byte)]struct{}
+// Entry is one message of a Broker's log. Its ID has the form of a Redis
+// stream id, "<milliseconds>-<sequence>", and ids grow along the log.
+type Entry struct {
+	ID  string
+	Msg []byte
 }
 
-// NewMemoryBroker returns a broker with no subscribers.
-func NewMemoryBroker() *MemoryBroker {
-	return &MemoryBroker{subs: make(map[*func([]byte)]struct{})}
-}
+// logPos is the position of an Entry, parsed from its ID, for the hub to
+// tell which of two entries comes first. The zero logPos is before all.
+type logPos struct{ ms, seq uint64 }
 
-// Publish calls every subscriber's deliver before it returns.
-func (b *MemoryBroker) Publish(_ context.Context, msg []byte) error {
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	for deliver := range b.subs {
-		(*deliver)(msg)
+// parseLogPos parses an Entry's ID; ok is false for anything else.
+func parseLogPos(id string) (pos logPos, ok bool) {
+	ms, seq, found := strings.Cut(id, "-")
+	if !found {
+		return logPos{}, false
 	}
-	return nil
+	var err1, err2 error
+	pos.ms, err1 = strconv.ParseUint(ms, 10, 64)
+	pos.seq, err2 = strconv.ParseUint(seq, 10, 64)
+	return pos, err1 == nil && err2 == nil
 }
 
-// Subscribe registers deliver and blocks until ctx is done. It never fails.
-func (b *MemoryBroker) Subscribe(ctx context.Context, ready func(), deliver func(msg []byte)) error {
-	key := &deliver
-	b.mu.Lock()
-	b.subs[key] = struct{}{}
-	b.mu.Unlock()
-	ready()
-
-	<-ctx.Done()
-	b.mu.Lock()
-	delete(b.subs, key)
-	b.mu.Unlock()
-	return nil
+// after reports whether p comes after q in the log.
+func (p logPos) after(q logPos) bool {
+	return p.ms > q.ms || (p.ms == q.ms && p.seq > q.seq)
 }

@@ -19,6 +19,14 @@ type client struct {
 	resume bool
 	lastID string
 
+	// With a broker, a resuming client is pending until its replay comes
+	// from the log, with the live messages held meanwhile, and then skips
+	// the lines up to through (see resume.go). Only the hub goroutine uses
+	// these once the client is registered.
+	resuming, pending bool
+	held              []message
+	through           logPos
+
 	// send queues messages for writePump. The hub closes it to end the
 	// client, after setting closeCode: the close frame writePump sends next.
 	send      chan *websocket.PreparedMessage
@@ -30,18 +38,21 @@ type client struct {
 // newClient makes the client of p for req, whose Name has been checked.
 // A client that resumes gets room in its queue for the whole history and
 // the missed notice, so the replay never drops it.
-func newClient(h *hub, p *peer, req ChatRequest, sendBuffer int) *client {
+func newClient(s *Server, p *peer, req ChatRequest) *client {
 	resume := req.LastID != ""
+	sendBuffer := s.cfg.SendBuffer
 	if resume {
-		sendBuffer += h.history.size + 1
+		sendBuffer += s.cfg.History + 1
 	}
 	c := &client{
-		hub:        h,
+		hub:        s.hub,
 		peer:       p,
 		name:       req.Name,
 		json:       req.Format == FormatJSON,
 		resume:     resume,
 		lastID:     req.LastID,
+		resuming:   resume && s.broker != nil,
+		pending:    resume && s.broker != nil,
 		send:       make(chan *websocket.PreparedMessage, sendBuffer),
 		writerDone: make(chan struct{}),
 	}

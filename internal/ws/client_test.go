@@ -13,7 +13,7 @@ import (
 // past PongWait while one that does not is dropped.
 func TestClientKeepalive(t *testing.T) {
 	const pongWait = 500 * time.Millisecond
-	hub := newHub(t, ws.Config{PongWait: pongWait}, ws.NewMemoryBroker())
+	hub := newHub(t, ws.Config{PongWait: pongWait}, nil)
 	url := newServer(t, hub)
 
 	// gorilla answers pings while a read is in progress, so the live client
@@ -46,7 +46,7 @@ func TestClientKeepalive(t *testing.T) {
 // TestClientEchoNeverReads floods an echo connection that never reads its
 // replies: it stalls only itself and still ends cleanly.
 func TestClientEchoNeverReads(t *testing.T) {
-	hub := newHub(t, ws.Config{MessageRate: 1e6, MessageBurst: 1e6, WriteWait: 500 * time.Millisecond}, ws.NewMemoryBroker())
+	hub := newHub(t, ws.Config{MessageRate: 1e6, MessageBurst: 1e6, WriteWait: 500 * time.Millisecond}, nil)
 	url := newServer(t, hub)
 	stuck := dial(t, url+"/ws", nil)
 	other := dial(t, url+"/ws", nil)
@@ -79,7 +79,7 @@ func TestClientEchoNeverReads(t *testing.T) {
 // once, as `echo hi | websocat` does, still gets every reply, then the
 // server's answer to its close frame.
 func TestClientRepliesBeforeClose(t *testing.T) {
-	url := newServer(t, newHub(t, ws.Config{}, ws.NewMemoryBroker()))
+	url := newServer(t, newHub(t, ws.Config{}, nil))
 	for _, path := range []string{"/ws", "/chat?name=Ann"} {
 		t.Run(path, func(t *testing.T) {
 			conn := dial(t, url+path, nil)

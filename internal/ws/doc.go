@@ -1,6 +1,7 @@
 // Package ws serves the WebSocket endpoints, an echo connection and a chat
 // hub, so that no client can stall, flood or outlast another: optionally
-// spread over several instances through a Broker. It speaks net/http only
+// spread over several instances through a Broker's shared log, from which a
+// client resumes on any of them. It speaks net/http only
 // and knows nothing of Echo, tasks or storage; the HTTP layer maps its
 // sentinel errors to responses.
 //
@@ -19,7 +20,8 @@
 //   - Chat in FormatJSON: each message is {"id","from","text","time"}; chat
 //     lines have ids, and a client that reconnects with the last one it saw
 //     (ChatRequest.LastID) first gets the lines kept since (Config.History),
-//     after a missed notice when that line is gone. Members lists who is in.
+//     after a missed notice when that line is gone, then the live ones, each
+//     once. Members lists who is in, on every instance.
 //
 // The server closes a connection with 1001 when it shuts down, 1003 for a
 // binary message, 1007 for invalid UTF-8, 1008 for sending more than its
@@ -41,8 +43,14 @@
 // that the hub closes to end it; a client whose buffer is full is dropped
 // (1013) instead of waited for. Each broadcast is framed once
 // (websocket.PreparedMessage) for all clients. Without a Broker the readers
-// hand lines straight to the hub; with one, every line goes through it so
-// the other instances see it. Unlike the example, the hub can stop:
+// hand lines straight to the hub, which keeps the last ones for resuming
+// clients (history); there is no round trip. With one, every line and
+// notice is appended to the broker's log, and one goroutine per instance
+// (tail) reads the log and hands each entry to the hub, so delivery and
+// history are one mechanism and the log's ids are the lines' ids; a
+// resuming client's replay is read from the log (see resume.go). Each
+// instance also records its members there (advertise). Unlike the example,
+// the hub can stop:
 // Shutdown closes every connection, echo and chat, with 1001 (Going Away)
 // and waits for every goroutine.
 //

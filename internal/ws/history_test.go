@@ -114,7 +114,7 @@ func TestChatMembers(t *testing.T) {
 	joinChat(t, url, "Al")
 	joinChat(t, url, "Bo")
 	dial(t, url+"/ws", nil) // echo clients are not in the chat
-	got, err := hub.Members()
+	got, err := hub.Members(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,9 +17,13 @@ type hub struct {
 	register   chan *client
 	unregister chan leaving
 	broadcast  chan message
+	resumed    chan replay        // with a broker: the replay of a pending client
 	members    chan chan []string // each asks for the names in the chat
-	stop       <-chan struct{}    // closed by Server.Shutdown
-	done       chan struct{}      // closed when run returns
+	// changed, with a broker, says that a client came or went, so the
+	// names this instance records there are written again; nil without.
+	changed chan struct{}
+	stop    <-chan struct{} // closed by Server.Shutdown
+	done    chan struct{}   // closed when run returns
 }
 
 // leaving asks the hub to end a client with a close code.
@@ -31,26 +35,35 @@ type leaving struct {
 // message is a chat line or notice on its way to the clients, framed once
 // for all in each format.
 type message struct {
-	from       string // id of the server that published it; empty when local only
+	from       string // id of the server that published it; empty without a broker
 	seq        uint64
-	id         string // this instance's id for a chat line; empty for a notice
+	id         string // the chat line's id; empty for a notice
+	pos        logPos // with a broker, id's position in the log
 	time       time.Time
 	text, json *websocket.PreparedMessage
 	notice     bool
 }
 
-func newHub(id string, stats *counters, hist history, stop <-chan struct{}) *hub {
-	return &hub{
+// newHub makes the hub of a server. hist keeps the lines for resuming
+// clients when there is no broker (shared is false); with one, the
+// broker's log does.
+func newHub(id string, stats *counters, hist history, shared bool, stop <-chan struct{}) *hub {
+	h := &hub{
 		id:         id,
 		stats:      stats,
 		history:    hist,
 		register:   make(chan *client),
 		unregister: make(chan leaving),
 		broadcast:  make(chan message),
+		resumed:    make(chan replay),
 		members:    make(chan chan []string),
 		stop:       stop,
 		done:       make(chan struct{}),
 	}
+	if shared {
+		h.changed = make(chan struct{}, 1)
+	}
+	return h
 }
 
 // run hands each message to every client without ever blocking on one, so
@@ -65,8 +78,14 @@ func (h *hub) run() {
 		select {
 		case c := <-h.register:
 			clients[c] = struct{}{}
-			if c.resume {
+			h.change()
+			if c.resume && !c.pending {
 				h.replay(c)
+			}
+
+		case r := <-h.resumed:
+			if _, ok := clients[r.c]; ok && !h.finishReplay(r) {
+				h.drop(clients, r.c)
 			}
 
 		case reply := <-h.members:
@@ -81,6 +100,7 @@ func (h *hub) run() {
 			if _, ok := clients[l.c]; ok {
 				delete(clients, l.c)
 				l.c.end(l.code)
+				h.change()
 			}
 
 		case m := <-h.broadcast:
@@ -103,13 +123,24 @@ func (h *hub) run() {
 					h.stats.skippedNotices.Add(1)
 					continue
 				}
+				if c.resuming {
+					// With a broker, a client that resumed waits for its
+					// replay, then skips the lines it replayed.
+					if c.pending {
+						if !c.hold(m) {
+							h.drop(clients, c)
+						}
+						continue
+					}
+					if !c.fresh(m) {
+						continue
+					}
+				}
 				select {
 				case c.send <- c.frame(m):
 					delivered++
 				default:
-					delete(clients, c)
-					c.end(websocket.CloseTryAgainLater)
-					h.stats.dropped.Add(1)
+					h.drop(clients, c)
 				}
 			}
 			h.stats.deliveries.Add(delivered)
@@ -131,12 +162,34 @@ func (h *hub) replay(c *client) {
 	now := time.Now()
 	lines, found := h.history.since(c.lastID, now)
 	if !found {
-		missed := message{time: now, text: frameText(missedText),
-			json: frameJSON(chatJSON{Text: missedText, Time: now, Missed: true})}
-		c.send <- c.frame(missed)
+		c.send <- c.frame(missedMessage(now))
 	}
 	for _, m := range lines {
 		c.send <- c.frame(m)
+	}
+}
+
+// missedMessage is the notice that a client resumed after a line no longer
+// kept.
+func missedMessage(now time.Time) message {
+	return message{time: now, notice: true, text: frameText(missedText),
+		json: frameJSON(chatJSON{Text: missedText, Time: now, Missed: true})}
+}
+
+// drop disconnects c, which fell behind, with 1013 (Try Again Later).
+func (h *hub) drop(clients map[*client]struct{}, c *client) {
+	delete(clients, c)
+	c.end(websocket.CloseTryAgainLater)
+	h.stats.dropped.Add(1)
+	h.change()
+}
+
+// change tells the presence writer, if any, that the set of clients changed.
+// A change it has not picked up yet covers this one too.
+func (h *hub) change() {
+	select {
+	case h.changed <- struct{}{}:
+	default:
 	}
 }
 

@@ -18,7 +18,7 @@ import (
 )
 
 func TestHubBroadcast(t *testing.T) {
-	url := newServer(t, newHub(t, ws.Config{}, ws.NewMemoryBroker()))
+	url := newServer(t, newHub(t, ws.Config{}, nil))
 
 	// Each client sees its own join notice and those of later clients.
 	const n = 5
@@ -44,7 +44,7 @@ func TestHubBroadcast(t *testing.T) {
 }
 
 func TestHubDefaultName(t *testing.T) {
-	url := newServer(t, newHub(t, ws.Config{}, ws.NewMemoryBroker()))
+	url := newServer(t, newHub(t, ws.Config{}, nil))
 	conn := dial(t, url+"/chat", nil)
 	expect(t, conn, "User joined")
 	send(t, conn, "hello")
@@ -54,7 +54,7 @@ func TestHubDefaultName(t *testing.T) {
 // TestHubSlowClient stalls one client while large messages are broadcast:
 // the others receive every message and the stalled one is dropped.
 func TestHubSlowClient(t *testing.T) {
-	hub := newHub(t, ws.Config{SendBuffer: 64}, ws.NewMemoryBroker())
+	hub := newHub(t, ws.Config{SendBuffer: 64}, nil)
 	// Small socket buffers make the stalled client fill up after a few
 	// messages instead of after megabytes held by the kernel.
 	srv := httptest.NewUnstartedServer(handler(hub))
@@ -148,7 +148,7 @@ func (l smallBufferListener) Accept() (net.Conn, error) {
 func TestHubShutdown(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 
-	hub, err := ws.NewServer(ws.Config{}, ws.NewMemoryBroker(), discard())
+	hub, err := ws.NewServer(ws.Config{}, nil, discard())
 	if err != nil {
 		t.Fatalf("NewHub: %v", err)
 	}
@@ -209,7 +209,7 @@ func TestHubShutdown(t *testing.T) {
 func TestHubShutdownTimeout(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 
-	hub, err := ws.NewServer(ws.Config{}, ws.NewMemoryBroker(), discard())
+	hub, err := ws.NewServer(ws.Config{}, nil, discard())
 	if err != nil {
 		t.Fatalf("NewHub: %v", err)
 	}
@@ -235,7 +235,7 @@ func TestHubShutdownTimeout(t *testing.T) {
 // TestHubChurn connects and disconnects 200 clients while messages are
 // broadcast; run it with -race.
 func TestHubChurn(t *testing.T) {
-	hub := newHub(t, ws.Config{}, ws.NewMemoryBroker())
+	hub := newHub(t, ws.Config{}, nil)
 	url := newServer(t, hub)
 
 	ctx, stop := context.WithCancel(context.Background())
@@ -287,7 +287,7 @@ func TestHubChurn(t *testing.T) {
 func TestHubRateLimit(t *testing.T) {
 	// A burst of 5, then one message per 10 s: the flood hits the limit at
 	// its sixth message however slowly the test runs.
-	hub := newHub(t, ws.Config{MessageRate: 0.1, MessageBurst: 5}, ws.NewMemoryBroker())
+	hub := newHub(t, ws.Config{MessageRate: 0.1, MessageBurst: 5}, nil)
 	url := newServer(t, hub)
 	calm := joinChat(t, url, "calm")
 	flood := joinChat(t, url, "flood")
@@ -327,7 +327,7 @@ func TestHubRateLimit(t *testing.T) {
 // so even with a one-message queue a newcomer hears its own join, and chat
 // lines still arrive.
 func TestNoticesFitATinyQueue(t *testing.T) {
-	url := newServer(t, newHub(t, ws.Config{SendBuffer: 1}, ws.NewMemoryBroker()))
+	url := newServer(t, newHub(t, ws.Config{SendBuffer: 1}, nil))
 	ann := dial(t, url+"/chat?name=Ann", nil)
 	expect(t, ann, "Ann joined")
 	if err := ann.WriteMessage(websocket.TextMessage, []byte("hi")); err != nil {

@@ -7,17 +7,18 @@ import (
 	"time"
 )
 
-// ErrBrokerUnavailable is returned by Ready while the broker subscription is
-// down. Chat then still works among this instance's clients; messages from
-// and to other instances are lost until the subscription is back.
+// ErrBrokerUnavailable is returned by Ready while the broker cannot be
+// read, and by Members when it cannot be asked. Chat then still works among
+// this instance's clients: the lines the broker took arrive once it is back,
+// and the others reach only this instance.
 var ErrBrokerUnavailable = errors.New("ws: broker unavailable")
 
 const (
-	// minSubscribeRetry and maxSubscribeRetry bound the wait between attempts
-	// to subscribe to the broker. It doubles after each failure, so a broker
-	// that is down is not hammered, and starts over once a subscription was up.
-	minSubscribeRetry = 100 * time.Millisecond
-	maxSubscribeRetry = 10 * time.Second
+	// minReadRetry and maxReadRetry bound the wait between attempts to read
+	// the broker after a failure. It doubles after each failure, so a broker
+	// that is down is not hammered, and starts over once a read succeeds.
+	minReadRetry = 100 * time.Millisecond
+	maxReadRetry = 10 * time.Second
 )
 
 // Broadcast sends text as it is to every chat client, on every instance
@@ -42,8 +43,7 @@ func (s *Server) stopping() bool {
 
 // Ready reports whether the server accepts connections and, with a broker,
 // reaches the other instances: nil, ErrShuttingDown, or ErrBrokerUnavailable
-// while the broker subscription is down (chat still works within this
-// instance).
+// while the broker cannot be read (chat still works within this instance).
 func (s *Server) Ready() error {
 	if s.stopping() {
 		return ErrShuttingDown
@@ -54,57 +54,44 @@ func (s *Server) Ready() error {
 	return nil
 }
 
-// publish sends a chat line to this server's clients and, with a broker, to
-// every instance. Without a broker it goes straight to the hub. With one,
-// each of this server's clients receives it exactly once:
-//   - subscription up: publish, and deliver what the subscription brings back;
-//     if the publish fails, deliver directly instead;
-//   - subscription down: deliver directly first, so local chat does not wait
-//     for a broker that is down, then publish for the other hubs.
-//
-// A copy that comes back after a direct delivery is dropped by its sequence
-// number (see seenWindow). A message the broker accepted but lost on its way
-// back is not delivered: chat is at most once while the broker fails.
-// A notice (join or leave) may be skipped for clients whose queue is half
-// full; a chat line never is. name is the sender of a chat line; empty for
-// a notice or a Broadcast, whose text is the whole line.
+// publish sends a chat line or notice to every chat client. Without a broker
+// it goes straight to the hub. With one it is appended to the broker's log,
+// and every instance's tail delivers it, this one's included; when the
+// append fails it goes to this instance's clients directly, with no id. If
+// that append took effect after all, its copy from the log is dropped by
+// its sequence number (see seenWindow), so each client gets each message
+// once. name is the sender of a chat line; empty for a notice or a
+// Broadcast, whose text is the whole line.
 func (s *Server) publish(ctx context.Context, name, text string, notice bool) {
 	e := envelope{Name: name, Text: text, Notice: notice, Time: time.Now()}
 	if s.broker == nil {
-		s.deliver(e)
+		s.hub.send(s.message(e, ""))
 		return
 	}
 	e.From, e.Seq = s.id, s.seq.Add(1)
-	up := s.brokerUp.Load()
-	if !up {
-		s.deliver(e)
-	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.PublishTimeout)
 	defer cancel()
-	if err := s.broker.Publish(ctx, e.encode()); err != nil && up {
-		s.log.WarnContext(ctx, "chat publish failed; delivering to this instance only", "err", err)
-		s.deliver(e)
+	if _, err := s.broker.Append(ctx, e.encode(), notice); err != nil {
+		s.log.WarnContext(ctx, "chat append failed; delivering to this instance only", "err", err)
+		s.hub.send(s.message(e, ""))
 	}
 }
 
-// receive is the broker subscription's deliver function.
-func (s *Server) receive(msg []byte) {
-	e, err := decodeEnvelope(msg)
-	if err != nil {
-		s.log.WarnContext(s.ctx, "dropping a malformed chat message from the broker", "err", err)
-		return
-	}
-	s.deliver(e)
-}
-
-// deliver gives e this instance's id for it (chat lines only: notices are
-// not kept), frames it once per format and hands it to the hub.
-func (s *Server) deliver(e envelope) {
+// message frames e once per format. id is its entry id in the broker's log;
+// without a broker a chat line gets an id of this server's, and a line
+// delivered directly while the broker fails gets none. Notices never have
+// one.
+func (s *Server) message(e envelope, id string) message {
 	m := message{from: e.From, seq: e.Seq, notice: e.Notice, time: e.Time}
-	if !e.Notice {
+	switch {
+	case e.Notice:
+	case s.broker == nil:
 		// Prefixed with this server's id, so a last_id from another
-		// instance matches nothing here rather than the wrong line.
+		// server matches nothing here rather than the wrong line.
 		m.id = s.id[:8] + "-" + strconv.FormatUint(s.lines.Add(1), 10)
+	default:
+		m.id = id
+		m.pos, _ = parseLogPos(id)
 	}
 	text := e.Text
 	if e.Name != "" {
@@ -112,36 +99,49 @@ func (s *Server) deliver(e envelope) {
 	}
 	m.text = frameText(text)
 	m.json = frameJSON(chatJSON{ID: m.id, From: e.Name, Text: e.Text, Time: e.Time})
-	s.hub.send(m)
+	return m
 }
 
-// subscribe keeps a broker subscription up until Shutdown, retrying with
-// backoff. brokerUp is true exactly while a subscription delivers.
-func (s *Server) subscribe() {
-	defer close(s.subscribed)
-	wait := minSubscribeRetry
+// tail reads the broker's log until Shutdown and hands every entry to the
+// hub, in order. After a failure it reads again from the last entry it
+// handed over, with backoff, so no entry is lost or repeated. brokerUp is
+// true while reads succeed.
+func (s *Server) tail() {
+	defer close(s.tailDone)
+	cursor := ""
+	wait := minReadRetry
 	for {
-		err := s.broker.Subscribe(s.ctx, func() {
-			s.brokerUp.Store(true)
-			s.log.InfoContext(s.ctx, "chat broker subscription up")
-		}, s.receive)
-		wasUp := s.brokerUp.Swap(false)
+		entries, next, err := s.broker.Read(s.ctx, cursor)
 		if s.ctx.Err() != nil {
 			return
 		}
-		if wasUp {
-			wait = minSubscribeRetry
+		if err != nil {
+			if s.brokerUp.Swap(false) {
+				wait = minReadRetry
+			}
+			s.log.WarnContext(s.ctx, "chat broker unreachable; chat is limited to this instance",
+				"err", err, "retry_in", wait)
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-s.ctx.Done():
+				t.Stop()
+				return
+			}
+			wait = min(2*wait, maxReadRetry)
+			continue
 		}
-		s.log.WarnContext(s.ctx, "chat broker subscription down; chat is limited to this instance",
-			"err", err, "retry_in", wait)
-
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-s.ctx.Done():
-			t.Stop()
-			return
+		if !s.brokerUp.Swap(true) {
+			s.log.InfoContext(s.ctx, "chat broker up")
 		}
-		wait = min(2*wait, maxSubscribeRetry)
+		cursor = next
+		for _, entry := range entries {
+			e, err := decodeEnvelope(entry.Msg)
+			if err != nil {
+				s.log.WarnContext(s.ctx, "dropping a malformed chat message from the broker", "id", entry.ID, "err", err)
+				continue
+			}
+			s.hub.send(s.message(e, entry.ID))
+		}
 	}
 }

@@ -3,7 +3,11 @@ package ws_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -11,11 +15,11 @@ import (
 )
 
 func TestPublishAcrossHubs(t *testing.T) {
-	broker := ws.NewMemoryBroker()
-	hubA := newHub(t, ws.Config{}, broker)
-	hubB := newHub(t, ws.Config{}, broker)
+	log := newMemLog()
+	hubA := newHub(t, ws.Config{}, log)
+	hubB := newHub(t, ws.Config{}, log)
 	for _, hub := range []*ws.Server{hubA, hubB} {
-		eventually(t, "the subscription", func() bool { return hub.Ready() == nil })
+		eventually(t, "the broker", func() bool { return hub.Ready() == nil })
 	}
 	urlA, urlB := newServer(t, hubA), newServer(t, hubB)
 
@@ -46,51 +50,26 @@ func TestPublishBrokerFailures(t *testing.T) {
 	}{
 		{
 			name:   "Healthy",
-			broker: func() ws.Broker { return ws.NewMemoryBroker() },
+			broker: func() ws.Broker { return newMemLog() },
 		},
 		{
 			// Nothing works: messages go to this hub's clients directly.
 			name: "Down",
 			broker: func() ws.Broker {
-				return &funcBroker{
-					publish: func(context.Context, []byte) error { return errDown },
-					subscribe: func(context.Context, func(), func([]byte)) error {
-						return errDown
-					},
-				}
+				return &memLog{fail: errDown}
 			},
 			wantReady: ws.ErrBrokerUnavailable,
 		},
 		{
-			// Publish delivers but reports a failure, like a timeout after
-			// the broker received the message: the hub also delivers it
-			// directly, and drops the second copy.
-			name: "PublishFailsAfterSending",
+			// Append takes the message but reports a failure, like a
+			// timeout after Redis received it: the hub delivers it
+			// directly, and drops the copy it reads from the log.
+			name: "AppendFailsAfterTaking",
 			broker: func() ws.Broker {
-				mem := ws.NewMemoryBroker()
-				return &funcBroker{
-					publish: func(ctx context.Context, msg []byte) error {
-						_ = mem.Publish(ctx, msg)
-						return errDown
-					},
-					subscribe: mem.Subscribe,
-				}
+				l := newMemLog()
+				l.failAfterAppend = errDown
+				return l
 			},
-		},
-		{
-			// Messages arrive although the subscription never said it was
-			// up: the hub delivers directly and drops the broker's copy.
-			name: "DeliversBeforeReady",
-			broker: func() ws.Broker {
-				mem := ws.NewMemoryBroker()
-				return &funcBroker{
-					publish: mem.Publish,
-					subscribe: func(ctx context.Context, _ func(), deliver func([]byte)) error {
-						return mem.Subscribe(ctx, func() {}, deliver)
-					},
-				}
-			},
-			wantReady: ws.ErrBrokerUnavailable,
 		},
 	}
 	for _, tt := range tests {
@@ -102,21 +81,107 @@ func TestPublishBrokerFailures(t *testing.T) {
 			send(t, conn, "one")
 			send(t, conn, "two")
 			expect(t, conn, "u said: one", "u said: two")
-			if got, want := hub.Stats().Messages, int64(3); got != want {
-				t.Errorf("got %d messages fanned out, want %d (join, one, two)", got, want)
+			// A third message after the first two shows no copy came.
+			if err := hub.Broadcast(context.Background(), "three"); err != nil {
+				t.Fatal(err)
+			}
+			expect(t, conn, "three")
+			if got, want := hub.Stats().Messages, int64(4); got != want {
+				t.Errorf("got %d messages fanned out, want %d (join, one, two, three)", got, want)
 			}
 		})
 	}
 }
 
-// funcBroker is a Broker made of two functions.
-type funcBroker struct {
-	publish   func(ctx context.Context, msg []byte) error
-	subscribe func(ctx context.Context, ready func(), deliver func([]byte)) error
+// memLog is a ws.Broker in memory, for tests of several hubs without
+// Redis. Its ids are "1-<n>"; it keeps every entry. fail fails every call.
+type memLog struct {
+	fail, failAfterAppend error
+
+	mu      sync.Mutex
+	lines   []ws.Entry
+	entries []ws.Entry // lines and notices
+	grew    chan struct{}
+	members map[string][]string
 }
 
-func (b *funcBroker) Publish(ctx context.Context, msg []byte) error { return b.publish(ctx, msg) }
+func newMemLog() *memLog {
+	return &memLog{grew: make(chan struct{}), members: make(map[string][]string)}
+}
 
-func (b *funcBroker) Subscribe(ctx context.Context, ready func(), deliver func([]byte)) error {
-	return b.subscribe(ctx, ready, deliver)
+func (l *memLog) Append(_ context.Context, msg []byte, notice bool) (string, error) {
+	if l.fail != nil {
+		return "", l.fail
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := ws.Entry{ID: fmt.Sprintf("1-%d", len(l.entries)+1), Msg: msg}
+	l.entries = append(l.entries, e)
+	if !notice {
+		l.lines = append(l.lines, e)
+	}
+	close(l.grew)
+	l.grew = make(chan struct{})
+	return e.ID, l.failAfterAppend
+}
+
+// Read's cursor is the number of entries read.
+func (l *memLog) Read(ctx context.Context, cursor string) ([]ws.Entry, string, error) {
+	if l.fail != nil {
+		return nil, "", l.fail
+	}
+	l.mu.Lock()
+	n := len(l.entries)
+	if cursor != "" {
+		n, _ = strconv.Atoi(cursor)
+	}
+	entries, grew := l.entries[n:], l.grew
+	l.mu.Unlock()
+	if len(entries) == 0 && cursor != "" {
+		select {
+		case <-grew:
+		case <-ctx.Done():
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return entries, fmt.Sprint(n + len(entries)), nil
+}
+
+func (l *memLog) Since(_ context.Context, id string, _ time.Time) ([]ws.Entry, bool, error) {
+	if l.fail != nil {
+		return nil, false, l.fail
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i, e := range l.lines {
+		if e.ID == id {
+			return l.lines[i+1:], true, nil
+		}
+	}
+	return l.lines, false, nil
+}
+
+func (l *memLog) SetMembers(_ context.Context, instance string, names []string, _ time.Duration) error {
+	if l.fail != nil {
+		return l.fail
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.members[instance] = names
+	return nil
+}
+
+func (l *memLog) Members(_ context.Context, except string) ([]string, error) {
+	if l.fail != nil {
+		return nil, l.fail
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var names []string
+	for instance, n := range l.members {
+		if instance != except {
+			names = append(names, n...)
+		}
+	}
+	return names, nil
 }

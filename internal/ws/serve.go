@@ -47,8 +47,8 @@ func (s *Server) ServeEcho(w http.ResponseWriter, r *http.Request, addr string) 
 // every chat client, on every instance when there is a broker, as
 // "<name> said: m" (or a chatJSON object with FormatJSON). Everyone also
 // sees "<name> joined" and "<name> left". A client that gives the id of the
-// last line it saw (req.LastID) first gets the lines kept since, then the
-// live ones.
+// last line it saw (req.LastID) first gets the lines kept since, from any
+// instance's log when there is a broker, then the live ones.
 //
 // req holds the raw values the client asked for; ServeChat checks them and
 // returns ErrInvalidName, ErrInvalidFormat or ErrInvalidLastID (a 422 in the
@@ -72,7 +72,7 @@ func (s *Server) ServeChat(w http.ResponseWriter, r *http.Request, addr string, 
 	if err != nil {
 		return err
 	}
-	c := newClient(s.hub, p, req, s.cfg.SendBuffer)
+	c := newClient(s, p, req)
 	if !s.hub.add(c) {
 		// The hub stopped during the handshake.
 		p.close(websocket.CloseGoingAway)
@@ -84,6 +84,9 @@ func (s *Server) ServeChat(w http.ResponseWriter, r *http.Request, addr string, 
 	// queue drains from the start and its own notice finds room (notices
 	// are skipped for a half-full queue).
 	go c.writePump(s)
+	if c.pending {
+		s.fetchReplay(c)
+	}
 	// Announced before the client's reader starts, so its own first message
 	// cannot overtake the notice.
 	s.publish(s.ctx, "", name+" joined", true)

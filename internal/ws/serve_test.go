@@ -13,7 +13,7 @@ import (
 )
 
 func TestServeEcho(t *testing.T) {
-	url := newServer(t, newHub(t, ws.Config{}, ws.NewMemoryBroker()))
+	url := newServer(t, newHub(t, ws.Config{}, nil))
 	conn := dial(t, url+"/ws", nil)
 
 	for _, m := range []string{"hello", "", "héllo <b>wörld</b>"} {
@@ -23,7 +23,7 @@ func TestServeEcho(t *testing.T) {
 }
 
 func TestServeOrigin(t *testing.T) {
-	hub := newHub(t, ws.Config{AllowedOrigins: []string{"http://localhost:8080"}}, ws.NewMemoryBroker())
+	hub := newHub(t, ws.Config{AllowedOrigins: []string{"http://localhost:8080"}}, nil)
 	url := newServer(t, hub)
 	ownOrigin := "http" + strings.TrimPrefix(url, "ws")
 
@@ -60,7 +60,7 @@ func TestServeOrigin(t *testing.T) {
 // TestServeRejectsBeforeUpgrade calls the hub directly to show that a refused
 // request leaves the response untouched for the HTTP layer to write.
 func TestServeRejectsBeforeUpgrade(t *testing.T) {
-	hub := newHub(t, ws.Config{AllowedOrigins: []string{"https://app.example"}}, ws.NewMemoryBroker())
+	hub := newHub(t, ws.Config{AllowedOrigins: []string{"https://app.example"}}, nil)
 
 	upgrade := func(origin string) *http.Request {
 		r := httptest.NewRequest(http.MethodGet, "/chat", nil)
@@ -104,7 +104,7 @@ func TestServeRejectsBeforeUpgrade(t *testing.T) {
 }
 
 func TestServeConnectionCap(t *testing.T) {
-	hub := newHub(t, ws.Config{MaxConnections: 2}, ws.NewMemoryBroker())
+	hub := newHub(t, ws.Config{MaxConnections: 2}, nil)
 	url := newServer(t, hub)
 
 	first := dial(t, url+"/ws", nil)
@@ -128,7 +128,7 @@ func TestServeHandshakeError(t *testing.T) {
 			gotStatus = status
 			http.Error(w, "problem", status)
 		},
-	}, ws.NewMemoryBroker())
+	}, nil)
 
 	// Upgrade headers are present but the version is wrong, so the handshake
 	// fails inside gorilla and the hook answers.
@@ -151,7 +151,7 @@ func TestServeHandshakeError(t *testing.T) {
 }
 
 func TestServeBadMessages(t *testing.T) {
-	url := newServer(t, newHub(t, ws.Config{}, ws.NewMemoryBroker()))
+	url := newServer(t, newHub(t, ws.Config{}, nil))
 
 	tests := []struct {
 		name string

@@ -36,23 +36,26 @@ type Server struct {
 	stopOnce sync.Once
 
 	// broker carries chat between instances; nil for a single instance,
-	// whose messages go straight to the hub. ctx bounds publishes and the
-	// subscription, whose goroutine closes subscribed when it returns.
+	// whose messages go straight to the hub. ctx bounds the calls to it and
+	// the goroutines that read its log (tail) and write this instance's
+	// members to it (advertise), which close tailDone and advertised when
+	// they return.
 	broker     Broker
 	id         string
 	seq        atomic.Uint64 // last sequence number given to a message of this server
-	lines      atomic.Uint64 // last number in the ids of this instance's chat lines
+	lines      atomic.Uint64 // last number in the ids of this server's chat lines, without a broker
 	brokerUp   atomic.Bool
 	ctx        context.Context
 	cancel     context.CancelFunc
-	subscribed chan struct{}
+	tailDone   chan struct{}
+	advertised chan struct{}
 
 	stats counters
 }
 
 // NewServer starts a server with cfg (zero fields take DefaultConfig
 // values). broker is nil for a single instance; with redisbroker.New the
-// clients of every instance chat together. It reports an invalid cfg.
+// clients of every instance chat together, and resume on any of them. It reports an invalid cfg.
 func NewServer(cfg Config, broker Broker, log *slog.Logger) (*Server, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -91,14 +94,21 @@ func NewServer(cfg Config, broker Broker, log *slog.Logger) (*Server, error) {
 		id:         rand.Text(),
 		ctx:        ctx,
 		cancel:     cancel,
-		subscribed: make(chan struct{}),
+		tailDone:   make(chan struct{}),
+		advertised: make(chan struct{}),
 	}
-	s.hub = newHub(s.id, &s.stats, history{size: cfg.History, ttl: cfg.HistoryTTL}, s.stop)
+	hist := history{size: cfg.History, ttl: cfg.HistoryTTL}
+	if broker != nil {
+		hist.size = 0 // the broker's log keeps the history
+	}
+	s.hub = newHub(s.id, &s.stats, hist, broker != nil, s.stop)
 	go s.hub.run()
 	if broker != nil {
-		go s.subscribe()
+		go s.tail()
+		go s.advertise()
 	} else {
-		close(s.subscribed)
+		close(s.tailDone)
+		close(s.advertised)
 	}
 	return s, nil
 }
@@ -119,21 +129,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if werr := s.conns.wait(ctx); werr != nil {
 		err = fmt.Errorf("ws: shutdown: %w", werr)
 	}
-	// The broker stays subscribed until the connections have ended, so the
-	// other instances still learn who left.
+	// The broker is used until the connections have ended, so the other
+	// instances still learn who left.
 	s.cancel()
-	<-s.subscribed
+	<-s.tailDone
+	<-s.advertised
 	return err
-}
-
-// Members returns the names of this instance's chat clients, sorted, each
-// once. With a broker the other instances' clients are not included.
-func (s *Server) Members() ([]string, error) {
-	names := s.hub.names()
-	if names == nil {
-		return nil, ErrShuttingDown
-	}
-	return names, nil
 }
 
 // Stats is a snapshot of the server's counters, for metrics.

@@ -13,7 +13,7 @@ import (
 )
 
 func TestRun(t *testing.T) {
-	hub, err := ws.NewServer(ws.Config{}, ws.NewMemoryBroker(), slog.New(slog.DiscardHandler))
+	hub, err := ws.NewServer(ws.Config{}, nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,12 @@
 package redisbroker_test
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -32,11 +35,11 @@ const (
 )
 
 // TestBrokerTwoHubs runs two hubs, as two instances would, on one Redis
-// channel: a message sent on either reaches every client of both, once.
+// key: a message sent on either reaches every client of both, once.
 func TestBrokerTwoHubs(t *testing.T) {
-	channel := testChannel(t)
-	hubA := newHub(t, redisbroker.New(newRedis(t, ""), channel), nil)
-	hubB := newHub(t, redisbroker.New(newRedis(t, ""), channel), nil)
+	key := testKey(t)
+	hubA := newHub(t, ws.Config{}, redisbroker.New(newRedis(t, ""), key, 100), nil)
+	hubB := newHub(t, ws.Config{}, redisbroker.New(newRedis(t, ""), key, 100), nil)
 	urlA, urlB := newServer(t, hubA), newServer(t, hubB)
 
 	a1 := joinChat(t, urlA, "a1")
@@ -58,14 +61,177 @@ func TestBrokerTwoHubs(t *testing.T) {
 	}
 }
 
-// TestBrokerRecovers kills the hub's Redis connections: chat within the
-// instance goes on, and the subscription comes back and carries messages
-// between the hubs again.
+// TestBrokerResumeOnOtherInstance: a client leaves instance A, five lines
+// are sent, and it comes back on instance B with the id of its last line:
+// it gets exactly those five, in order, then the live ones.
+func TestBrokerResumeOnOtherInstance(t *testing.T) {
+	key := testKey(t)
+	hubA := newHub(t, ws.Config{}, redisbroker.New(newRedis(t, ""), key, 100), nil)
+	hubB := newHub(t, ws.Config{}, redisbroker.New(newRedis(t, ""), key, 100), nil)
+	urlA, urlB := newServer(t, hubA), newServer(t, hubB)
+	talker := joinChat(t, urlA, "T")
+
+	j := dialJSON(t, urlA, "J", "")
+	expect(t, talker, "J joined")
+	send(t, talker, "before")
+	last := readLine(t, j)
+	if last.Text != "before" || last.ID == "" {
+		t.Fatalf("got %+v, want the line before with an id", last)
+	}
+	j.Close()
+	expect(t, talker, "T said: before", "J left")
+	for i := range 5 {
+		send(t, talker, fmt.Sprint("m", i))
+		expect(t, talker, fmt.Sprint("T said: m", i))
+	}
+
+	back := dial(t, urlB+"/chat?format=json&name=J&last_id="+last.ID)
+	for i := range 5 {
+		got := readJSON(t, back)
+		if want := fmt.Sprint("m", i); got.Text != want || got.ID == "" || got.Missed {
+			t.Fatalf("replayed %+v, want %q with an id", got, want)
+		}
+	}
+	if got := readJSON(t, back); got.Text != "J joined" {
+		t.Fatalf("after the replay got %+v, want the join notice", got)
+	}
+	send(t, talker, "live")
+	if got := readJSON(t, back); got.Text != "live" {
+		t.Fatalf("got %+v, want the live line", got)
+	}
+}
+
+// TestBrokerResumeWhileTalking resumes while lines keep coming: the client
+// gets every line after its last one exactly once and in order, whether it
+// came from the replay or live.
+func TestBrokerResumeWhileTalking(t *testing.T) {
+	key := testKey(t)
+	cfg := ws.Config{MessageRate: 1000, MessageBurst: 1000}
+	hubA := newHub(t, cfg, redisbroker.New(newRedis(t, ""), key, 100), nil)
+	hubB := newHub(t, cfg, redisbroker.New(newRedis(t, ""), key, 100), nil)
+	urlA, urlB := newServer(t, hubA), newServer(t, hubB)
+	j := dialJSON(t, urlB, "J", "")
+	if err := hubA.Broadcast(t.Context(), "0"); err != nil {
+		t.Fatal(err)
+	}
+	first := readLine(t, j)
+	j.Close()
+
+	const lines = 60
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 1; i < lines; i++ {
+			_ = hubA.Broadcast(context.Background(), fmt.Sprint(i))
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	time.Sleep(10 * time.Millisecond)
+	back := dialJSON(t, urlB, "J", first.ID)
+	for i := 1; i < lines; i++ {
+		got := readLine(t, back)
+		if want := fmt.Sprint(i); got.Text != want {
+			t.Fatalf("line %d: got %+v, want %q", i, got, want)
+		}
+	}
+	<-done
+	_ = urlA
+}
+
+// TestBrokerResumeMissed: a last id the stream no longer offers (older than
+// HistoryTTL, more than History lines back, or not an id) gets the missed
+// notice, then the lines kept.
+func TestBrokerResumeMissed(t *testing.T) {
+	tests := []struct {
+		name      string
+		cfg       ws.Config
+		lastID    func(first string) string
+		wait      time.Duration
+		wantLines []string
+	}{
+		{"Expired", ws.Config{HistoryTTL: 100 * time.Millisecond}, func(first string) string { return first }, 200 * time.Millisecond, nil},
+		{"TooFarBack", ws.Config{History: 2}, func(first string) string { return first }, 0, []string{"2", "3"}},
+		{"NotAnID", ws.Config{}, func(string) string { return "not-an-id" }, 0, []string{"0", "1", "2", "3"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			key := testKey(t)
+			history := cmp.Or(tt.cfg.History, 100)
+			hub := newHub(t, tt.cfg, redisbroker.New(newRedis(t, ""), key, history), nil)
+			url := newServer(t, hub)
+			j := dialJSON(t, url, "J", "")
+			var first chatJSON
+			for i := range 4 {
+				if err := hub.Broadcast(t.Context(), fmt.Sprint(i)); err != nil {
+					t.Fatal(err)
+				}
+				if m := readLine(t, j); i == 0 {
+					first = m
+				}
+			}
+			time.Sleep(tt.wait)
+
+			back := dialJSON(t, url, "K", tt.lastID(first.ID))
+			if got := readJSON(t, back); !got.Missed {
+				t.Fatalf("got %+v, want the missed notice", got)
+			}
+			for _, want := range tt.wantLines {
+				if got := readJSON(t, back); got.Text != want {
+					t.Fatalf("got %+v, want line %q", got, want)
+				}
+			}
+			if got := readJSON(t, back); got.Text != "K joined" {
+				t.Fatalf("got %+v, want the join notice after the lines kept", got)
+			}
+		})
+	}
+}
+
+// TestBrokerMembers: every instance lists the names on all of them; one
+// that shuts down drops out at once.
+func TestBrokerMembers(t *testing.T) {
+	key := testKey(t)
+	hubA := newHub(t, ws.Config{}, redisbroker.New(newRedis(t, ""), key, 100), nil)
+	hubB, err := ws.NewServer(ws.Config{}, redisbroker.New(newRedis(t, ""), key, 100), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	urlA, urlB := newServer(t, hubA), newServer(t, hubB)
+	joinChat(t, urlA, "Al")
+	bo := joinChat(t, urlB, "Bo")
+	joinChat(t, urlB, "Cy")
+
+	members := func(hub *ws.Server) string {
+		names, err := hub.Members(t.Context())
+		if err != nil {
+			t.Fatalf("Members: %v", err)
+		}
+		return fmt.Sprint(names)
+	}
+	for _, hub := range []*ws.Server{hubA, hubB} {
+		eventually(t, "all three members", func() bool { return members(hub) == "[Al Bo Cy]" })
+	}
+	bo.Close()
+	eventually(t, "Bo to leave", func() bool { return members(hubA) == "[Al Cy]" })
+
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := hubB.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := members(hubA); got != "[Al]" {
+		t.Errorf("after B shut down: members %s, want [Al]", got)
+	}
+}
+
+// TestBrokerRecovers kills the hub's Redis connections while the other
+// instance talks: once the hub reads again it delivers every line it
+// missed, in order and once, and the chat goes on.
 func TestBrokerRecovers(t *testing.T) {
-	channel := testChannel(t)
+	key := testKey(t)
 	name := "ws-test-" + rand.Text()
-	// The hub logs a warning when its subscription goes down; at that moment
-	// its readiness must say so.
+	// The hub logs a warning when its read fails; at that moment its
+	// readiness must say so.
 	var watched atomic.Pointer[ws.Server]
 	readyWhenWarned := make(chan error, 1)
 	onWarn := func() {
@@ -76,62 +242,77 @@ func TestBrokerRecovers(t *testing.T) {
 			}
 		}
 	}
-	hubA := newHub(t, redisbroker.New(newRedis(t, name), channel), onWarn)
+	hubA := newHub(t, ws.Config{}, redisbroker.New(newRedis(t, name), key, 100), onWarn)
 	watched.Store(hubA)
-	hubB := newHub(t, redisbroker.New(newRedis(t, ""), channel), nil)
+	hubB := newHub(t, ws.Config{}, redisbroker.New(newRedis(t, ""), key, 100), nil)
 	a := joinChat(t, newServer(t, hubA), "a")
 	b := joinChat(t, newServer(t, hubB), "b")
 	expect(t, a, "b joined")
 
 	admin := newRedis(t, "")
-	killed := killClients(t, admin, name)
-	if killed == 0 {
+	if killClients(t, admin, name) == 0 {
 		t.Fatalf("no Redis connection named %s to kill", name)
+	}
+	for i := range 3 {
+		send(t, b, fmt.Sprint("during ", i))
 	}
 	select {
 	case err := <-readyWhenWarned:
 		if !errors.Is(err, ws.ErrBrokerUnavailable) {
-			t.Errorf("Ready while the subscription is down: got %v, want ErrBrokerUnavailable", err)
+			t.Errorf("Ready while reads fail: got %v, want ErrBrokerUnavailable", err)
 		}
 	case <-time.After(timeout):
-		t.Fatal("hub A did not notice the killed subscription")
+		t.Fatal("hub A did not notice the killed connection")
 	}
-
-	// Local chat does not wait for the subscription. Redis itself is up, so
-	// the publish reaches hub B as well.
-	send(t, a, "during")
-	expect(t, a, "a said: during")
-	expect(t, b, "a said: during")
-
-	eventually(t, "hub A to subscribe again", func() bool { return hubA.Ready() == nil })
-	send(t, b, "after")
-	expect(t, a, "b said: after")
-	expect(t, b, "b said: after")
+	for i := range 3 {
+		expect(t, a, fmt.Sprint("b said: during ", i))
+	}
+	eventually(t, "hub A to read again", func() bool { return hubA.Ready() == nil })
+	send(t, a, "after")
+	expect(t, a, "a said: after")
+	expect(t, b, "b said: during 0", "b said: during 1", "b said: during 2", "a said: after")
 }
 
-// TestBrokerRedisDown needs no Redis: against a closed port, Subscribe and
-// Publish fail promptly with errors that say what failed.
+// TestBrokerRedisDown needs no Redis: against a closed port, every call
+// fails promptly with an error that says what failed.
 func TestBrokerRedisDown(t *testing.T) {
 	client := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
 	t.Cleanup(func() { client.Close() })
-	b := redisbroker.New(client, "unused")
+	b := redisbroker.New(client, "unused", 100)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 
-	err := b.Subscribe(ctx, func() { t.Error("ready called without Redis") }, func([]byte) {})
-	if err == nil || !strings.Contains(err.Error(), "redisbroker: subscribe") {
-		t.Errorf("Subscribe: got %v, want a subscribe error", err)
-	}
-	if err := b.Publish(ctx, []byte("x")); err == nil || !strings.Contains(err.Error(), "redisbroker: publish") {
-		t.Errorf("Publish: got %v, want a publish error", err)
+	_, _, readErr := b.Read(ctx, "")
+	_, appendErr := b.Append(ctx, []byte("x"), false)
+	_, _, sinceErr := b.Since(ctx, "1-0", time.Now())
+	_, membersErr := b.Members(ctx, "")
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{readErr, "redisbroker: find the end"},
+		{appendErr, "redisbroker: append"},
+		{sinceErr, "redisbroker: since"},
+		{b.SetMembers(ctx, "i", []string{"a"}, time.Minute), "redisbroker: set members"},
+		{membersErr, "redisbroker: members"},
+	} {
+		if c.err == nil || !strings.Contains(c.err.Error(), c.want) {
+			t.Errorf("got %v, want an error starting %q", c.err, c.want)
+		}
 	}
 }
 
 // newRedis connects to the test Redis, skipping the test when it is not
-// there, unless CI=true. name, when set, names the client's connections.
+// there, unless CI=true. name, when set, names the client's connections,
+// and the client does not retry a command whose connection failed, so
+// killing them fails the hub's next call.
 func newRedis(t *testing.T, name string) *redis.Client {
 	t.Helper()
-	client := redis.NewClient(&redis.Options{Addr: redisAddr, ClientName: name})
+	opts := &redis.Options{Addr: redisAddr, ClientName: name}
+	if name != "" {
+		opts.MaxRetries = -1
+	}
+	client := redis.NewClient(opts)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := client.Ping(ctx).Err(); err != nil {
@@ -142,9 +323,16 @@ func newRedis(t *testing.T, name string) *redis.Client {
 	return client
 }
 
-// testChannel is unique per run, so parallel runs on one Redis do not mix.
-func testChannel(t *testing.T) string {
-	return "echotemplate:test:" + t.Name() + ":" + rand.Text()
+// testKey is unique per run, so parallel runs on one Redis do not mix. Its
+// keys are deleted when the test ends.
+func testKey(t *testing.T) string {
+	key := "echotemplate:test:" + t.Name() + ":" + rand.Text()
+	t.Cleanup(func() {
+		admin := redis.NewClient(&redis.Options{Addr: redisAddr})
+		defer admin.Close()
+		admin.Del(context.Background(), key, key+":notices", key+":instances")
+	})
+	return key
 }
 
 // killClients closes every Redis connection named name and returns how many.
@@ -176,12 +364,12 @@ func killClients(t *testing.T, admin *redis.Client, name string) int {
 	return killed
 }
 
-// newHub starts a hub on broker, waits until its subscription is up, and
+// newHub starts a hub on broker, waits until it reads the broker, and
 // shuts it down when the test ends. onWarn, if not nil, is called whenever
 // the hub logs a warning.
-func newHub(t *testing.T, broker ws.Broker, onWarn func()) *ws.Server {
+func newHub(t *testing.T, cfg ws.Config, broker ws.Broker, onWarn func()) *ws.Server {
 	t.Helper()
-	hub, err := ws.NewServer(ws.Config{}, broker, slog.New(warnHandler(onWarn)))
+	hub, err := ws.NewServer(cfg, broker, slog.New(warnHandler(onWarn)))
 	if err != nil {
 		t.Fatalf("NewHub: %v", err)
 	}
@@ -192,14 +380,16 @@ func newHub(t *testing.T, broker ws.Broker, onWarn func()) *ws.Server {
 			t.Errorf("Shutdown: %v", err)
 		}
 	})
-	eventually(t, "the Redis subscription", func() bool { return hub.Ready() == nil })
+	eventually(t, "the hub to read Redis", func() bool { return hub.Ready() == nil })
 	return hub
 }
 
 func newServer(t *testing.T, hub *ws.Server) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := hub.ServeChat(w, r, r.RemoteAddr, ws.ChatRequest{Name: r.URL.Query().Get("name")}); err != nil && !errors.Is(err, ws.ErrHandshake) {
+		q := r.URL.Query()
+		req := ws.ChatRequest{Name: q.Get("name"), Format: q.Get("format"), LastID: q.Get("last_id")}
+		if err := hub.ServeChat(w, r, r.RemoteAddr, req); err != nil && !errors.Is(err, ws.ErrHandshake) {
 			http.Error(w, "refused", http.StatusBadRequest)
 		}
 	}))
@@ -207,15 +397,68 @@ func newServer(t *testing.T, hub *ws.Server) string {
 	return "ws" + strings.TrimPrefix(srv.URL, "http")
 }
 
-func joinChat(t *testing.T, url, name string) *websocket.Conn {
+func dial(t *testing.T, url string) *websocket.Conn {
 	t.Helper()
-	conn, _, err := websocket.DefaultDialer.Dial(url+"/chat?name="+name, nil)
+	conn, _, err := websocket.DefaultDialer.Dial(url, nil)
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
 	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+func joinChat(t *testing.T, url, name string) *websocket.Conn {
+	t.Helper()
+	conn := dial(t, url+"/chat?name="+name)
 	expect(t, conn, name+" joined")
 	return conn
+}
+
+// chatJSON is a message of ?format=json.
+type chatJSON struct {
+	ID     string `json:"id"`
+	From   string `json:"from"`
+	Text   string `json:"text"`
+	Missed bool   `json:"missed"`
+}
+
+// dialJSON joins the chat in the JSON format as name, resuming after
+// lastID when it is set; without, it waits for its own join notice.
+func dialJSON(t *testing.T, url, name, lastID string) *websocket.Conn {
+	t.Helper()
+	target := url + "/chat?format=json&name=" + name
+	if lastID != "" {
+		return dial(t, target+"&last_id="+lastID)
+	}
+	conn := dial(t, target)
+	if got := readJSON(t, conn); got.Text != name+" joined" {
+		t.Fatalf("got %+v, want the join notice", got)
+	}
+	return conn
+}
+
+func readJSON(t *testing.T, conn *websocket.Conn) chatJSON {
+	t.Helper()
+	_ = conn.SetReadDeadline(time.Now().Add(timeout))
+	_, msg, err := conn.ReadMessage()
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	var m chatJSON
+	if err := json.Unmarshal(msg, &m); err != nil {
+		t.Fatalf("message %q is not JSON: %v", msg, err)
+	}
+	return m
+}
+
+// readLine returns the next chat line, skipping notices.
+func readLine(t *testing.T, conn *websocket.Conn) chatJSON {
+	t.Helper()
+	for {
+		if m := readJSON(t, conn); m.ID != "" {
+			return m
+		}
+	}
 }
 
 func send(t *testing.T, conn *websocket.Conn, text string) {
