@@ -75,7 +75,7 @@ func TestRemoveFeatureLeavesAWorkingTree(t *testing.T) {
 			run(t, dir, env, "go", "vet", "./...")
 			// The copies' Redis tests use the machine's Redis as the service
 			// module's own do, which have finished by now (make test runs
-			// them first; no other e2e test uses Redis). Without -count=1 a
+			// them first; the e2e tests that use Redis keep to keys of their own). Without -count=1 a
 			// package the removal left as it was reuses the result of the
 			// same test binary in an earlier copy.
 			run(t, dir, env, "go", "test", "./...")

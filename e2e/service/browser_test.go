@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"context"
+	"crypto/rand" // feature:websockets
 	"io"
 	"net/http"
 	"os"
@@ -14,10 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"example.com/echotemplate/e2e/internal/e2etest" // feature:websockets
 	"example.com/echotemplate/internal/testenv"
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/gorilla/websocket" // feature:websockets
 )
 
 // chromiumPath is Debian's chromium, which .ci/run installs.
@@ -55,6 +58,7 @@ func TestBrowser(t *testing.T) {
 		bob.waitChat(t, "Ann", "hello from Ann")
 		bob.say(t, "hi Ann")
 		ann.waitChat(t, "Bob", "hi Ann")
+		ann.waitText(t, "#chat-members li", "Bob")
 	})
 
 	t.Run("MarkupStaysText", func(t *testing.T) {
@@ -178,6 +182,85 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 }
+
+// feature:websockets begin
+
+// TestBrowserChatRecoversAfterRestart restarts the service under the page,
+// as a rolling deploy does: while it is down, Bob says three things on a
+// second instance; when it is back on the same port, the page reconnects
+// with the id of the last line it saw and shows exactly those three, says
+// how many it recovered, and lists Bob as online. The instances share Redis,
+// whose stream keeps the history: the one-instance history is memory of the
+// process that stopped, so without Redis nothing could be recovered.
+func TestBrowserChatRecoversAfterRestart(t *testing.T) {
+	browser := startBrowser(t)
+	_, redisURL := testenv.Redis(t, 15)
+	settings := []string{"REDIS_URL", redisURL, "CHAT_REDIS_KEY", "test:browser-chat:" + rand.Text()}
+	addr := e2etest.FreeAddr(t)
+	svc := startService(t, append(settings, "HTTP_ADDR", addr)...)
+	other := startService(t, settings...)
+
+	ann := browser.openTab(t, "Ann")
+	// While the service is down, the page's attempts to reconnect fail, and
+	// Chromium logs each of them.
+	ann.allowLogged("WebSocket connection to")
+	ann.do(t, chromedp.Navigate(svc.base+"/"))
+	ann.joinChat(t)
+	bob := dialChat(t, other.base, "Bob")
+	ann.waitChat(t, "", "Bob joined")
+	say(t, bob, "before the restart")
+	ann.waitChat(t, "Bob", "before the restart")
+
+	if err := svc.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	ann.poll(t, `() => document.getElementById("chat-status").dataset.state === "waiting"`)
+	away := []string{"while away 1", "while away 2", "while away 3"}
+	for _, text := range away {
+		say(t, bob, text)
+	}
+	startService(t, append(settings, "HTTP_ADDR", addr)...)
+
+	ann.do(t, chromedp.WaitVisible(chromedp.CSS(`#chat-status[data-state="online"]`)))
+	ann.waitChat(t, "", "Reconnected, 3 missed messages recovered.")
+	for _, text := range away {
+		ann.waitChat(t, "Bob", text)
+	}
+	lines := runIn(t, ann, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#chat-log li .text")].map(e => e.textContent)`))
+	if want := append([]string{"before the restart"}, away...); !slices.Equal(lines, want) {
+		t.Errorf("chat lines on the page = %q, want %q, each once", lines, want)
+	}
+	ann.waitText(t, "#chat-members li", "Bob")
+	if msgs := ann.problems(); len(msgs) > 0 {
+		t.Errorf("the browser logged errors or CSP violations:\n%s", strings.Join(msgs, "\n"))
+	}
+}
+
+// dialChat joins the chat at an http:// base URL as name, from Go, and
+// waits for its own join notice.
+func dialChat(t *testing.T, base, name string) *websocket.Conn {
+	t.Helper()
+	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/chat?name="+name, nil)
+	if err != nil {
+		t.Fatalf("dial the chat: %v", err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	_ = conn.SetReadDeadline(time.Now().Add(browserTimeout))
+	if _, msg, err := conn.ReadMessage(); err != nil || string(msg) != name+" joined" {
+		t.Fatalf("first message %q (%v), want the join notice", msg, err)
+	}
+	return conn
+}
+
+// say sends text on a chat connection.
+func say(t *testing.T, conn *websocket.Conn, text string) {
+	t.Helper()
+	if err := conn.WriteMessage(websocket.TextMessage, []byte(text)); err != nil {
+		t.Fatalf("send %q: %v", text, err)
+	}
+}
+
+// feature:websockets end
 
 // headlessBrowser is a Chromium process that lives as long as the test.
 type headlessBrowser struct {

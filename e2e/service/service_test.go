@@ -65,18 +65,26 @@ func startService(t *testing.T, pairs ...string) *runningService {
 	return startBinary(t, apiBinary, pairs...)
 }
 
-// startBinary is startService with another build of the service.
+// startBinary is startService with another build of the service. It
+// listens on a free address unless pairs set HTTP_ADDR.
 func startBinary(t *testing.T, bin string, pairs ...string) *runningService {
 	t.Helper()
-	addr := e2etest.FreeAddr(t)
+	addr := ""
 	env := []string{
-		"HTTP_ADDR=" + addr,
 		"LOG_FORMAT=text",
 		"STORAGE_DIR=" + t.TempDir(), // feature:files
 	}
 	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i] == "HTTP_ADDR" {
+			addr = pairs[i+1]
+			continue
+		}
 		env = append(env, pairs[i]+"="+pairs[i+1])
 	}
+	if addr == "" {
+		addr = e2etest.FreeAddr(t)
+	}
+	env = append(env, "HTTP_ADDR="+addr)
 	svc := &runningService{base: "http://" + addr, logs: &e2etest.SyncBuffer{}, done: make(chan struct{})}
 	svc.cmd = exec.Command(bin)
 	svc.cmd.Env = env

@@ -142,18 +142,22 @@
   }
 
   // ---------------------------------------------------------------------
-  // Chat: /chat?name=
+  // Chat: /chat?name=&format=json&last_id=
 
   // The service's rule for chat names (ws.ParseName), checked here too so a
   // refused name gets a clear message: a browser never sees the reason a
   // WebSocket handshake was refused.
   const namePattern = /^[\p{L}\p{N} ._-]{0,32}$/u;
-  const saidPattern = /^([\p{L}\p{N} ._-]{1,32}) said: ([\s\S]*)$/u;
   const nameKey = "chat-name";
+  // membersRefresh is how often the list of who is online is fetched again
+  // besides on every join and leave, which covers names that expire when
+  // another instance crashes.
+  const membersRefresh = 30000;
 
   const chat = {
     status: byId("chat-status"),
     log: byId("chat-log"),
+    members: byId("chat-members"),
     nameInput: byId("chat-name"),
     joinButton: byId("chat-join-button"),
     leaveButton: byId("chat-leave"),
@@ -165,6 +169,11 @@
     attempt: 0,
     timer: 0,
     name: "",
+    // lastID is the id of the last chat line received: a reconnection asks
+    // for the lines after it (?last_id=), which the server replays before
+    // this page's own join notice.
+    lastID: "",
+    membersTimer: 0,
   };
 
   function chatName() {
@@ -179,29 +188,56 @@
   function setChatOnline(online) {
     chat.messageInput.disabled = !online;
     chat.sendButton.disabled = !online;
+    clearInterval(chat.membersTimer);
+    if (online) {
+      refreshMembers();
+      chat.membersTimer = setInterval(refreshMembers, membersRefresh);
+    } else {
+      chat.members.replaceChildren();
+    }
   }
 
-  // renderChatLine turns one line of the chat protocol into a list item:
-  // "<name> said: m", "<name> joined", "<name> left".
-  function renderChatLine(text) {
-    const item = el("li");
-    const said = saidPattern.exec(text);
-    if (said) {
-      item.className = said[1] === chatName() ? "msg mine" : "msg";
-      item.append(el("span", said[1], "who"), el("span", said[2], "text"));
-    } else {
-      // Joins, leaves, and any line a newer server may add.
-      item.className = "notice";
-      item.textContent = text;
+  // refreshMembers shows who is in the chat, on every instance.
+  async function refreshMembers() {
+    let body;
+    try {
+      const res = await fetch("/chat/members", { credentials: "same-origin" });
+      if (!res.ok) return; // shutting down: the next join or refresh will tell
+      body = await res.json();
+    } catch {
+      return;
     }
-    item.append(el("time", new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })));
+    if (!chat.socket) return; // left meanwhile
+    chat.members.replaceChildren(...body.members.map((name) => el("li", name, name === chatName() ? "me" : undefined)));
+  }
+
+  // renderChatMessage turns one message of the JSON protocol into a list
+  // item: a chat line {id, from, text, time}, or a notice (joined, left,
+  // missed, or one the page makes) with no from.
+  function renderChatMessage(m) {
+    const item = el("li");
+    if (m.from) {
+      item.className = m.from === chatName() ? "msg mine" : "msg";
+      item.append(el("span", m.from, "who"), el("span", m.text, "text"));
+    } else {
+      item.className = "notice";
+      item.textContent = m.text;
+    }
+    const time = m.time ? new Date(m.time) : new Date();
+    item.append(el("time", time.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })));
     return item;
   }
 
   function connectChat() {
     clearTimeout(chat.timer);
     setStatus(chat.status, "connecting", chat.attempt > 0 ? "Reconnecting…" : "Connecting…");
-    const socket = new WebSocket(wsURL("/chat", { name: chat.name.trim() }));
+    const params = { name: chat.name.trim(), format: "json" };
+    // A resuming connection counts the lines replayed before its own join
+    // notice.
+    let recovering = chat.lastID !== "";
+    if (recovering) params.last_id = chat.lastID;
+    let recovered = 0;
+    const socket = new WebSocket(wsURL("/chat", params));
     chat.socket = socket;
     let opened = false;
 
@@ -213,7 +249,25 @@
       showChatError("");
     });
     socket.addEventListener("message", (event) => {
-      appendLine(chat.log, renderChatLine(String(event.data)));
+      let m;
+      try {
+        m = JSON.parse(String(event.data));
+      } catch {
+        return; // not the JSON protocol: nothing this page can show
+      }
+      if (m.id) {
+        chat.lastID = m.id;
+        if (recovering) recovered += 1;
+      }
+      appendLine(chat.log, renderChatMessage(m));
+      if (m.id || m.missed) return;
+      // A join or leave changes who is online.
+      refreshMembers();
+      if (recovering && m.text === `${chatName()} joined`) {
+        recovering = false;
+        const s = recovered === 1 ? "" : "s";
+        appendLine(chat.log, renderChatMessage({ text: `Reconnected, ${recovered} missed message${s} recovered.` }));
+      }
     });
     socket.addEventListener("close", (event) => {
       if (chat.socket !== socket) return; // replaced by a newer connection
@@ -256,6 +310,7 @@
 
   function leaveChat() {
     chat.wanted = false;
+    chat.lastID = ""; // joining again starts afresh
     clearTimeout(chat.timer);
     chat.leaveButton.disabled = true;
     chat.joinButton.textContent = "Join";
