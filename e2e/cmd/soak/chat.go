@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,20 +72,33 @@ func roleOf(i, senders int) chatRole {
 	return roleReader
 }
 
-// chatSession is one connection of a chat client; a client that is cut off
-// comes back as a new session.
+// chatClient is one user of the chat, as the page at / is: it speaks the
+// JSON protocol and, cut off, comes back as a new session that resumes
+// after the last line it received (?last_id=), so it is owed every message
+// sent while it was away too. Guarded by chatLoad.mu.
+type chatClient struct {
+	role      chatRole
+	sessions  []*chatSession
+	lastID    string      // id of the last chat line received
+	got       map[int]int // message number → times received, over all sessions
+	recovered int         // lines received in the replay of a resumed session
+}
+
+// chatSession is one connection of a chat client.
 type chatSession struct {
+	client   *chatClient
 	role     chatRole
 	name     string
 	instance string
 	conn     *websocket.Conn
 
 	// Guarded by chatLoad.mu.
+	resumed   bool      // dialled with the client's last_id
+	missed    bool      // the server said some messages were missed
 	joined    time.Time // when its own "joined" arrived; zero until then
 	ended     time.Time
 	endedBy   string
 	vanishing bool
-	got       map[int]int // message number → times received
 }
 
 // endedBefore reports whether the session had ended by t. The caller holds
@@ -114,6 +130,7 @@ type chatLoad struct {
 	stopping chan struct{} // closed by stop
 
 	mu       sync.Mutex
+	users    []*chatClient
 	sessions []*chatSession
 	messages []*chatMessage
 	closing  bool // set by stop: every end from then on is the soak's own
@@ -151,9 +168,13 @@ func (ch *chatLoad) start(ctx context.Context) {
 // connects again when its connection ends, until ctx ends.
 func (ch *chatLoad) runClient(ctx context.Context, i int) {
 	role := roleOf(i, ch.senders)
+	c := &chatClient{role: role, got: map[int]int{}}
+	ch.mu.Lock()
+	ch.users = append(ch.users, c)
+	ch.mu.Unlock()
 	rng := rand.New(rand.NewPCG(uint64(i), uint64(time.Now().UnixNano()))) //nolint:gosec // load shapes, not secrets
 	for n := 0; ctx.Err() == nil; n++ {
-		s, err := ch.connect(ctx, role, fmt.Sprintf("c%d-%d", i, n))
+		s, err := ch.connect(ctx, c, fmt.Sprintf("c%d-%d", i, n))
 		if err != nil {
 			sleepCtx(ctx, time.Second)
 			continue
@@ -176,17 +197,24 @@ func (ch *chatLoad) runClient(ctx context.Context, i int) {
 	}
 }
 
-func (ch *chatLoad) connect(ctx context.Context, role chatRole, name string) (*chatSession, error) {
+// connect opens a session of c named name, resuming after c's last line.
+func (ch *chatLoad) connect(ctx context.Context, c *chatClient, name string) (*chatSession, error) {
 	in, err := ch.cl.pick(ctx)
 	if err != nil {
 		return nil, err
 	}
 	dialer := ch.dialer
-	if role == roleStaller {
+	if c.role == roleStaller {
 		dialer = ch.stalled
 	}
+	q := url.Values{"name": {name}, "format": {"json"}}
+	ch.mu.Lock()
+	if c.lastID != "" {
+		q.Set("last_id", c.lastID)
+	}
+	ch.mu.Unlock()
 	start := time.Now()
-	conn, resp, err := dialer.DialContext(ctx, "ws://"+in.addr+"/chat?name="+name, nil)
+	conn, resp, err := dialer.DialContext(ctx, "ws://"+in.addr+"/chat?"+q.Encode(), nil)
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close()
 	}
@@ -197,14 +225,16 @@ func (ch *chatLoad) connect(ctx context.Context, role chatRole, name string) (*c
 		return nil, err
 	}
 	ch.rec.status(routeChatUpgrade, http.StatusSwitchingProtocols, time.Since(start), name, http.StatusSwitchingProtocols)
-	s := &chatSession{role: role, name: name, instance: in.name, conn: conn, got: map[int]int{}}
+	s := &chatSession{client: c, role: c.role, name: name, instance: in.name, conn: conn, resumed: q.Has("last_id")}
 	ch.mu.Lock()
 	ch.sessions = append(ch.sessions, s)
+	c.sessions = append(c.sessions, s)
 	ch.mu.Unlock()
 	return s, nil
 }
 
-// read takes in messages until the connection ends.
+// read takes in messages until the connection ends. A resumed session's
+// lines before its own join notice are the server's replay.
 func (ch *chatLoad) read(s *chatSession) {
 	for {
 		_, data, err := s.conn.ReadMessage()
@@ -213,14 +243,30 @@ func (ch *chatLoad) read(s *chatSession) {
 			ch.end(s, now, err)
 			return
 		}
-		text := string(data)
+		var m struct {
+			ID, From, Text string
+			Missed         bool
+		}
+		if err := json.Unmarshal(data, &m); err != nil {
+			continue
+		}
 		ch.mu.Lock()
-		if text == s.name+" joined" {
+		switch {
+		case m.Missed:
+			s.missed = true
+		case m.From == "" && m.Text == s.name+" joined":
 			s.joined = now
-		} else if _, said, ok := strings.Cut(text, " said: m"); ok {
-			num, _, _ := strings.Cut(said, " ")
+		case m.From != "":
+			// A line delivered while Redis could not take it has no id.
+			if m.ID != "" {
+				s.client.lastID = m.ID
+			}
+			num, _, _ := strings.Cut(strings.TrimPrefix(m.Text, "m"), " ")
 			if seq, err := strconv.Atoi(num); err == nil {
-				s.got[seq]++
+				s.client.got[seq]++
+				if s.resumed && s.joined.IsZero() {
+					s.client.recovered++
+				}
 			}
 		}
 		ch.mu.Unlock()
@@ -421,32 +467,34 @@ func (ch *chatLoad) stop() {
 	}
 }
 
-// chatCheck is the comparison of what was sent with what each session
+// chatCheck is the comparison of what was sent with what each client
 // received.
 type chatCheck struct {
 	sessions             map[chatRole]int
 	sent, judged         int // messages sent, and those not excused by a fault
 	expected, delivered  int // deliveries due, and made
+	recovered            int // lines clients received in the replay after a reconnect
 	duplicates, vanished int
 	stalled, dropped     int // stalled sessions, and those the server closed
 	problems             []string
 }
 
-// check works out, for every message, which sessions had to receive it:
-// readers and senders that had joined before it was sent and were still
-// connected chatGrace later. Messages sent while Redis was down are
-// excused, since the instances cannot reach one another then; so are those
-// of a sender cut off right after speaking.
+// check works out, for every message, which clients had to receive it:
+// readers and senders whose first session had joined before it was sent
+// and whose last session was still connected chatGrace later. A client
+// that was cut off meanwhile is owed what was sent while it was away, since
+// it resumes after its last line, unless the server said it had missed
+// some (its last line was no longer kept): messages sent while it was away
+// then are excused. Messages sent while Redis was down are excused, since
+// the instances cannot reach one another then; so are those of a sender cut
+// off right after speaking.
 func (ch *chatLoad) check() chatCheck {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	c := chatCheck{sessions: map[chatRole]int{}, dropped: ch.dropped}
-	var good []*chatSession
 	for _, s := range ch.sessions {
 		c.sessions[s.role]++
 		switch s.role {
-		case roleReader, roleSender:
-			good = append(good, s)
 		case roleVanisher:
 			if s.endedBy == "vanished" {
 				c.vanished++
@@ -454,9 +502,16 @@ func (ch *chatLoad) check() chatCheck {
 		case roleStaller:
 			c.stalled++
 		}
-		for _, n := range s.got {
+	}
+	var good []*chatClient
+	for _, u := range ch.users {
+		if u.role == roleReader || u.role == roleSender {
+			good = append(good, u)
+		}
+		for _, n := range u.got {
 			c.duplicates += n - 1
 		}
+		c.recovered += u.recovered
 	}
 	for _, m := range ch.messages {
 		if m.failed {
@@ -467,23 +522,45 @@ func (ch *chatLoad) check() chatCheck {
 			continue
 		}
 		c.judged++
-		for _, s := range good {
-			if s.joined.IsZero() || !s.joined.Before(m.at) || s.endedBefore(m.at.Add(chatGrace)) {
+		for _, u := range good {
+			if !u.owed(m.at) {
 				continue
 			}
 			c.expected++
-			if s.got[m.seq] > 0 {
+			if u.got[m.seq] > 0 {
 				c.delivered++
 			} else if len(c.problems) < maxSamples {
-				c.problems = append(c.problems, fmt.Sprintf("message %d from %s (%s) at %s never reached %s (%s)",
-					m.seq, m.from.name, m.from.instance, m.at.Format("15:04:05.000"), s.name, s.instance))
+				last := u.sessions[len(u.sessions)-1]
+				c.problems = append(c.problems, fmt.Sprintf("message %d from %s (%s) at %s never reached %s (%s, session %d)",
+					m.seq, m.from.name, m.from.instance, m.at.Format("15:04:05.000"), last.name, last.instance, len(u.sessions)))
 			}
 		}
 	}
 	if c.duplicates > 0 {
-		c.problems = append(c.problems, fmt.Sprintf("%d messages arrived twice at the same session", c.duplicates))
+		c.problems = append(c.problems, fmt.Sprintf("%d messages arrived twice at the same client", c.duplicates))
 	}
 	return c
+}
+
+// owed reports whether u had to receive a message sent at t. The caller
+// holds chatLoad.mu.
+func (u *chatClient) owed(t time.Time) bool {
+	first := slices.IndexFunc(u.sessions, func(s *chatSession) bool { return !s.joined.IsZero() })
+	if first < 0 || !u.sessions[first].joined.Before(t) || u.sessions[len(u.sessions)-1].endedBefore(t.Add(chatGrace)) {
+		return false
+	}
+	// Each session that joined without a replay leaves the time since the
+	// end of the session before it uncovered.
+	for i := first + 1; i < len(u.sessions); i++ {
+		s := u.sessions[i]
+		if s.joined.IsZero() || s.resumed && !s.missed {
+			continue
+		}
+		if t.After(u.sessions[i-1].ended.Add(-chatGrace)) && t.Before(s.joined) {
+			return false
+		}
+	}
+	return true
 }
 
 // checkChat reports whether every chat message reached the clients that
@@ -492,8 +569,8 @@ func (s *soak) checkChat() {
 	c := s.chat.check()
 	s.rep.printf("chat\n  %d clients: sessions %d reading, %d sending, %d stalled (%d of them dropped by the server), %d vanishing (%d vanished)\n",
 		s.opts.chatClients, c.sessions[roleReader], c.sessions[roleSender], c.stalled, c.dropped, c.sessions[roleVanisher], c.vanished)
-	s.rep.printf("  %d messages sent, %d judged (the rest sent while Redis was down or by a sender cut off); %d of %d deliveries due were made\n",
-		c.sent, c.judged, c.delivered, c.expected)
-	s.rep.check("every chat message reached every client that kept reading", len(c.problems) == 0 && c.expected > 0,
-		fmt.Sprintf("%d of %d deliveries", c.delivered, c.expected)+samples(c.problems))
+	s.rep.printf("  %d messages sent, %d judged (the rest sent while Redis was down or by a sender cut off); %d of %d deliveries due were made, %d lines recovered after a reconnect\n",
+		c.sent, c.judged, c.delivered, c.expected, c.recovered)
+	s.rep.check("every chat message reached every client that kept reading, across its reconnects", len(c.problems) == 0 && c.expected > 0,
+		fmt.Sprintf("%d of %d deliveries, %d recovered", c.delivered, c.expected, c.recovered)+samples(c.problems))
 }

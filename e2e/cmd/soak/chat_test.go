@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -9,49 +10,56 @@ import (
 func TestChatCheck(t *testing.T) {
 	t0 := time.Now()
 	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
-	session := func(name string, role chatRole, joined, ended int, got ...int) *chatSession {
-		s := &chatSession{role: role, name: name, joined: at(joined), ended: at(ended), got: map[int]int{}}
-		for _, seq := range got {
-			s.got[seq]++
+	// session is one session of a client of role, from joined to ended;
+	// resumed and missed are how it began.
+	type session struct {
+		joined, ended   int
+		resumed, missed bool
+	}
+	client := func(role chatRole, sessions []session, got ...int) *chatClient {
+		c := &chatClient{role: role, got: map[int]int{}}
+		for i, s := range sessions {
+			c.sessions = append(c.sessions, &chatSession{client: c, role: role, name: fmt.Sprint("s", i),
+				joined: at(s.joined), ended: at(s.ended), resumed: s.resumed, missed: s.missed})
 		}
-		return s
+		for _, seq := range got {
+			c.got[seq]++
+		}
+		return c
+	}
+	always := []session{{joined: 0, ended: 100}}
+	// The message is sent at 10 s, while a client with these sessions is
+	// away.
+	away := func(resumed, missed bool) []session {
+		return []session{{joined: 0, ended: 9}, {joined: 12, ended: 100, resumed: resumed, missed: missed}}
 	}
 	tests := []struct {
 		name          string
-		sessions      []*chatSession
+		clients       []*chatClient
 		wantExpected  int
 		wantDelivered int
 		wantProblem   string
 	}{
-		{"AllDelivered", []*chatSession{
-			session("sender", roleSender, 0, 100, 0),
-			session("reader", roleReader, 0, 100, 0),
-		}, 2, 2, ""},
-		{"Missing", []*chatSession{
-			session("sender", roleSender, 0, 100, 0),
-			session("reader", roleReader, 0, 100),
-		}, 2, 1, "never reached reader"},
-		{"JoinedAfterTheMessage", []*chatSession{
-			session("sender", roleSender, 0, 100, 0),
-			session("late", roleReader, 20, 100),
+		{"AllDelivered", []*chatClient{client(roleSender, always, 0), client(roleReader, always, 0)}, 2, 2, ""},
+		{"Missing", []*chatClient{client(roleSender, always, 0), client(roleReader, always)}, 2, 1, "never reached"},
+		{"JoinedAfterTheMessage", []*chatClient{client(roleSender, always, 0), client(roleReader, []session{{joined: 20, ended: 100}})}, 1, 1, ""},
+		{"LeftBeforeTheGraceWasOver", []*chatClient{client(roleSender, always, 0), client(roleReader, []session{{joined: 0, ended: 11}})}, 1, 1, ""},
+		{"StallersAndVanishersOwedNothing", []*chatClient{
+			client(roleSender, always, 0), client(roleStaller, always), client(roleVanisher, always),
 		}, 1, 1, ""},
-		{"LeftBeforeTheGraceWasOver", []*chatSession{
-			session("sender", roleSender, 0, 100, 0),
-			session("gone", roleReader, 0, 11),
-		}, 1, 1, ""},
-		{"StallersAndVanishersOwedNothing", []*chatSession{
-			session("sender", roleSender, 0, 100, 0),
-			session("stall", roleStaller, 0, 100),
-			session("vanish", roleVanisher, 0, 100),
-		}, 1, 1, ""},
-		{"Duplicate", []*chatSession{
-			session("sender", roleSender, 0, 100, 0, 0),
-		}, 1, 1, "arrived twice"},
+		{"RecoveredAfterAReconnect", []*chatClient{client(roleSender, always, 0), client(roleReader, away(true, false), 0)}, 2, 2, ""},
+		{"NotRecovered", []*chatClient{client(roleSender, always, 0), client(roleReader, away(true, false))}, 2, 1, "never reached"},
+		{"AwayWithoutResuming", []*chatClient{client(roleSender, always, 0), client(roleReader, away(false, false))}, 1, 1, ""},
+		{"AwayAndMissed", []*chatClient{client(roleSender, always, 0), client(roleReader, away(true, true))}, 1, 1, ""},
+		{"Duplicate", []*chatClient{client(roleSender, always, 0, 0)}, 1, 1, "arrived twice"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ch := &chatLoad{faults: newFaultLog(t0), sessions: tt.sessions}
-			ch.messages = []*chatMessage{{seq: 0, from: tt.sessions[0], at: at(10)}}
+			ch := &chatLoad{faults: newFaultLog(t0), users: tt.clients}
+			for _, c := range tt.clients {
+				ch.sessions = append(ch.sessions, c.sessions...)
+			}
+			ch.messages = []*chatMessage{{seq: 0, from: tt.clients[0].sessions[0], at: at(10)}}
 			c := ch.check()
 			if c.expected != tt.wantExpected || c.delivered != tt.wantDelivered {
 				t.Errorf("delivered %d of %d, want %d of %d", c.delivered, c.expected, tt.wantDelivered, tt.wantExpected)
@@ -66,11 +74,15 @@ func TestChatCheck(t *testing.T) {
 
 func TestChatCheckExcusesRedisOutage(t *testing.T) {
 	f := newFaultLog(time.Now())
-	sender := &chatSession{role: roleSender, name: "s", joined: time.Now().Add(-time.Minute), got: map[int]int{}}
-	reader := &chatSession{role: roleReader, name: "r", joined: time.Now().Add(-time.Minute), got: map[int]int{}}
+	newClient := func(role chatRole) *chatClient {
+		c := &chatClient{role: role, got: map[int]int{}}
+		c.sessions = []*chatSession{{client: c, role: role, name: "s", joined: time.Now().Add(-time.Minute)}}
+		return c
+	}
+	sender, reader := newClient(roleSender), newClient(roleReader)
 	end := f.begin(faultRedis)
-	ch := &chatLoad{faults: f, sessions: []*chatSession{sender, reader}}
-	ch.messages = []*chatMessage{{seq: 0, from: sender, at: time.Now()}}
+	ch := &chatLoad{faults: f, users: []*chatClient{sender, reader}, sessions: []*chatSession{sender.sessions[0], reader.sessions[0]}}
+	ch.messages = []*chatMessage{{seq: 0, from: sender.sessions[0], at: time.Now()}}
 	end()
 	if c := ch.check(); c.judged != 0 || c.expected != 0 || len(c.problems) != 0 {
 		t.Errorf("check = %+v, want the message sent during the outage excused", c)
