@@ -7,8 +7,10 @@ import (
 )
 
 // envelope is a chat message as it travels through the Broker. From and Seq
-// identify it, so a hub that delivered its own message directly while the
-// broker was down can drop the copy the broker may still bring back.
+// identify it, so that a hub drops a second copy: of a message its server
+// delivered directly when the append seemed to fail but took effect, or
+// one appended twice because the Redis client retried an XADD whose reply
+// was lost.
 type envelope struct {
 	From string `json:"from"` // id of the publishing hub
 	Seq  uint64 `json:"seq"`  // per-hub sequence number, from 1
@@ -39,9 +41,30 @@ func decodeEnvelope(msg []byte) (envelope, error) {
 	return e, nil
 }
 
-// seenWindow remembers which of a hub's own sequence numbers were delivered,
-// so each of its messages reaches its clients at most once even when it
-// arrives both directly and through the broker. It keeps the newest
+// seenCopies holds a seenWindow per server that published through the
+// broker. Past maxPublishers (servers restarted that many times) it starts
+// afresh rather than grow. Only the hub goroutine uses it.
+type seenCopies map[string]*seenWindow
+
+const maxPublishers = 64
+
+// firstTime reports whether the message seq of from is delivered for the
+// first time and remembers it.
+func (c seenCopies) firstTime(from string, seq uint64) bool {
+	w := c[from]
+	if w == nil {
+		if len(c) == maxPublishers {
+			clear(c)
+		}
+		w = &seenWindow{}
+		c[from] = w
+	}
+	return w.firstTime(seq)
+}
+
+// seenWindow remembers which of a server's sequence numbers were delivered,
+// so each of its messages reaches a hub's clients at most once even when it
+// arrives twice. It keeps the newest
 // seenWindowSize numbers; an older number is treated as already delivered,
 // because a message that late is not worth showing. Only the hub goroutine
 // uses it.

@@ -49,3 +49,19 @@ func TestSeenWindow(t *testing.T) {
 		t.Errorf("window holds %d numbers, want at most %d", got, 2*seenWindowSize)
 	}
 }
+
+func TestSeenCopies(t *testing.T) {
+	c := make(seenCopies)
+	if !c.firstTime("a", 1) || !c.firstTime("b", 1) {
+		t.Fatal("first copies from two servers: want both delivered")
+	}
+	if c.firstTime("a", 1) || c.firstTime("b", 1) {
+		t.Error("second copies: want both dropped")
+	}
+	for i := range 2 * maxPublishers {
+		c.firstTime(string(rune('A'+i)), 1)
+	}
+	if len(c) > maxPublishers {
+		t.Errorf("holds %d servers, want at most %d", len(c), maxPublishers)
+	}
+}

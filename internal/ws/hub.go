@@ -10,7 +10,6 @@ import (
 // hub is gorilla's chat hub with a stop: its goroutine (run) owns the set of
 // chat clients, and every change reaches it over a channel.
 type hub struct {
-	id      string // this server's id on the broker; see seenWindow
 	stats   *counters
 	history history
 
@@ -47,9 +46,8 @@ type message struct {
 // newHub makes the hub of a server. hist keeps the lines for resuming
 // clients when there is no broker (shared is false); with one, the
 // broker's log does.
-func newHub(id string, stats *counters, hist history, shared bool, stop <-chan struct{}) *hub {
+func newHub(stats *counters, hist history, shared bool, stop <-chan struct{}) *hub {
 	h := &hub{
-		id:         id,
 		stats:      stats,
 		history:    hist,
 		register:   make(chan *client),
@@ -72,7 +70,7 @@ func newHub(id string, stats *counters, hist history, shared bool, stop <-chan s
 func (h *hub) run() {
 	defer close(h.done)
 	clients := make(map[*client]struct{})
-	var own seenWindow
+	seen := make(seenCopies) // with a broker: see envelope
 
 	for {
 		select {
@@ -104,7 +102,7 @@ func (h *hub) run() {
 			}
 
 		case m := <-h.broadcast:
-			if m.from == h.id && !own.firstTime(m.seq) {
+			if m.from != "" && !seen.firstTime(m.from, m.seq) {
 				continue
 			}
 			h.stats.messages.Add(1)

@@ -59,7 +59,7 @@ func (s *Server) Ready() error {
 // and every instance's tail delivers it, this one's included; when the
 // append fails it goes to this instance's clients directly, with no id. If
 // that append took effect after all, its copy from the log is dropped by
-// its sequence number (see seenWindow), so each client gets each message
+// its sequence number (see envelope), so each client gets each message
 // once. name is the sender of a chat line; empty for a notice or a
 // Broadcast, whose text is the whole line.
 func (s *Server) publish(ctx context.Context, name, text string, notice bool) {

@@ -71,6 +71,16 @@ func TestPublishBrokerFailures(t *testing.T) {
 				return l
 			},
 		},
+		{
+			// The Redis client retried an append whose reply was lost, so
+			// the log holds each message twice: the copy is dropped.
+			name: "AppendedTwice",
+			broker: func() ws.Broker {
+				l := newMemLog()
+				l.twice = true
+				return l
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,9 +104,11 @@ func TestPublishBrokerFailures(t *testing.T) {
 }
 
 // memLog is a ws.Broker in memory, for tests of several hubs without
-// Redis. Its ids are "1-<n>"; it keeps every entry. fail fails every call.
+// Redis. Its ids are "1-<n>"; it keeps every entry. fail fails every call;
+// twice appends every message twice.
 type memLog struct {
 	fail, failAfterAppend error
+	twice                 bool
 
 	mu      sync.Mutex
 	lines   []ws.Entry
@@ -115,10 +127,17 @@ func (l *memLog) Append(_ context.Context, msg []byte, notice bool) (string, err
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	e := ws.Entry{ID: fmt.Sprintf("1-%d", len(l.entries)+1), Msg: msg}
-	l.entries = append(l.entries, e)
-	if !notice {
-		l.lines = append(l.lines, e)
+	copies := 1
+	if l.twice {
+		copies = 2
+	}
+	var e ws.Entry
+	for range copies {
+		e = ws.Entry{ID: fmt.Sprintf("1-%d", len(l.entries)+1), Msg: msg}
+		l.entries = append(l.entries, e)
+		if !notice {
+			l.lines = append(l.lines, e)
+		}
 	}
 	close(l.grew)
 	l.grew = make(chan struct{})

@@ -41,9 +41,10 @@ func (s *Server) fetchReplay(c *client) {
 	if extra := len(entries) - s.cfg.History; extra > 0 {
 		entries, r.found = entries[extra:], false
 	}
+	seen := make(seenCopies) // see envelope
 	for _, entry := range entries {
 		e, err := decodeEnvelope(entry.Msg)
-		if err != nil {
+		if err != nil || !seen.firstTime(e.From, e.Seq) {
 			continue
 		}
 		m := s.message(e, entry.ID)

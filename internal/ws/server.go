@@ -101,7 +101,7 @@ func NewServer(cfg Config, broker Broker, log *slog.Logger) (*Server, error) {
 	if broker != nil {
 		hist.size = 0 // the broker's log keeps the history
 	}
-	s.hub = newHub(s.id, &s.stats, hist, broker != nil, s.stop)
+	s.hub = newHub(&s.stats, hist, broker != nil, s.stop)
 	go s.hub.run()
 	if broker != nil {
 		go s.tail()
