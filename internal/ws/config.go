@@ -64,7 +64,8 @@ type Config struct {
 
 	// History is how many chat lines are kept for clients that reconnect
 	// with the id of the last one they saw (?last_id=), none older than
-	// HistoryTTL. Each instance keeps its own.
+	// HistoryTTL. Without a broker each server keeps its own; with one, the
+	// broker's log keeps them for every instance.
 	// Optional. Default 100 lines, 10 minutes.
 	History    int
 	HistoryTTL time.Duration
@@ -77,8 +78,9 @@ type Config struct {
 	// visitor's browser. Optional. Default: only the page's own host.
 	AllowedOrigins []string
 
-	// PublishTimeout bounds one publish to the Broker. When it fails the
-	// message is delivered to this hub's clients directly.
+	// PublishTimeout bounds each call to the Broker but its reads of new
+	// messages: an append (when it fails, the message is delivered to this
+	// hub's clients directly), a replay, a write of the members.
 	// Optional. Default 2s.
 	PublishTimeout time.Duration
 
