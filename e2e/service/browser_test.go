@@ -202,8 +202,10 @@ func TestBrowserChatRecoversAfterRestart(t *testing.T) {
 
 	ann := browser.openTab(t, "Ann")
 	// While the service is down, the page's attempts to reconnect fail, and
-	// Chromium logs each of them.
+	// Chromium logs each of them, as it does a refresh of the members that
+	// meets the service on its way down.
 	ann.allowLogged("WebSocket connection to")
+	ann.allowLogged("/chat/members: error: Failed to load resource: net::ERR_CONNECTION_REFUSED")
 	ann.do(t, chromedp.Navigate(svc.base+"/"))
 	ann.joinChat(t)
 	bob := dialChat(t, other.base, "Bob")

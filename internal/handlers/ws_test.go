@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"maps"
@@ -248,6 +249,37 @@ func TestChatMembers(t *testing.T) {
 	if got, want := strings.TrimSpace(rec.Body.String()), `{"members":["Ann"]}`; rec.Code != http.StatusOK || got != want {
 		t.Errorf("got %d %s, want 200 %s", rec.Code, got, want)
 	}
+}
+
+// TestChatMembersBrokerDown: while the chat cannot ask Redis who is on the
+// other instances, GET /chat/members answers 503 with Retry-After, and the
+// operator's log has the cause.
+func TestChatMembersBrokerDown(t *testing.T) {
+	s := newServerWith(t, testConfig(), Deps{WebSockets: membersFunc(func(context.Context) ([]string, error) {
+		return nil, fmt.Errorf("%w: redis: connection refused", ws.ErrBrokerUnavailable)
+	})})
+	rec := s.get(t, "/chat/members")
+	wantProblem(t, rec, http.StatusServiceUnavailable)
+	if rec.Header().Get(echo.HeaderRetryAfter) == "" {
+		t.Errorf("headers = %v, want Retry-After", rec.Header())
+	}
+	if !strings.Contains(s.logs.String(), "connection refused") {
+		t.Errorf("log = %s, want the cause", s.logs.String())
+	}
+}
+
+// membersFunc is a WebSockets whose Members is the function itself; it
+// serves no connection.
+type membersFunc func(context.Context) ([]string, error)
+
+func (f membersFunc) Members(ctx context.Context) ([]string, error) { return f(ctx) }
+
+func (membersFunc) ServeEcho(http.ResponseWriter, *http.Request, string) error {
+	return ws.ErrShuttingDown
+}
+
+func (membersFunc) ServeChat(http.ResponseWriter, *http.Request, string, ws.ChatRequest) error {
+	return ws.ErrShuttingDown
 }
 
 func TestWebSocketInvalidFormat(t *testing.T) {

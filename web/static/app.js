@@ -174,6 +174,7 @@
     // this page's own join notice.
     lastID: "",
     membersTimer: 0,
+    membersSoon: 0,
   };
 
   function chatName() {
@@ -189,12 +190,24 @@
     chat.messageInput.disabled = !online;
     chat.sendButton.disabled = !online;
     clearInterval(chat.membersTimer);
+    clearTimeout(chat.membersSoon);
+    chat.membersSoon = 0;
     if (online) {
       refreshMembers();
       chat.membersTimer = setInterval(refreshMembers, membersRefresh);
     } else {
       chat.members.replaceChildren();
     }
+  }
+
+  // refreshMembersSoon refreshes the list a moment after a join or leave,
+  // once for a crowd that comes or goes together (a restart).
+  function refreshMembersSoon() {
+    if (chat.membersSoon) return;
+    chat.membersSoon = setTimeout(() => {
+      chat.membersSoon = 0;
+      refreshMembers();
+    }, 250);
   }
 
   // refreshMembers shows who is in the chat, on every instance.
@@ -262,7 +275,7 @@
       appendLine(chat.log, renderChatMessage(m));
       if (m.id || m.missed) return;
       // A join or leave changes who is online.
-      refreshMembers();
+      refreshMembersSoon();
       if (recovering && m.text === `${chatName()} joined`) {
         recovering = false;
         const s = recovered === 1 ? "" : "s";
