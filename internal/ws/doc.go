@@ -49,10 +49,10 @@
 // (tail) reads the log and hands each entry to the hub, so delivery and
 // history are one mechanism and the log's ids are the lines' ids; a
 // resuming client's replay is read from the log (see resume.go). Each
-// instance also records its members there (advertise). Unlike the example,
-// the hub can stop:
-// Shutdown closes every connection, echo and chat, with 1001 (Going Away)
-// and waits for every goroutine.
+// instance also records its members there (advertise).
+//
+// Unlike the example, the hub can stop: Shutdown closes every connection,
+// echo and chat, with 1001 (Going Away) and waits for every goroutine.
 //
 // Every frame and byte a peer sends is counted on the hijacked connection
 // itself (meteredConn), because gorilla answers pings and skips empty

@@ -55,7 +55,8 @@ type Server struct {
 
 // NewServer starts a server with cfg (zero fields take DefaultConfig
 // values). broker is nil for a single instance; with redisbroker.New the
-// clients of every instance chat together, and resume on any of them. It reports an invalid cfg.
+// clients of every instance chat together, and resume on any of them. It
+// reports an invalid cfg.
 func NewServer(cfg Config, broker Broker, log *slog.Logger) (*Server, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
