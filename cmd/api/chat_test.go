@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/rand"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -94,6 +95,41 @@ func TestRunChatAcrossInstances(t *testing.T) {
 		t.Fatalf("run returned %v, want nil", err)
 	}
 	expectWS(t, bob, "Ann left")
+}
+
+// TestRunChatResumesOnOtherInstance: a client leaves instance A, five lines
+// are sent, and it returns on instance B with the id of the last line it
+// saw: it gets exactly those five, in order, then the live ones.
+func TestRunChatResumesOnOtherInstance(t *testing.T) {
+	settings := []string{"REDIS_URL", redisURL(t), "CHAT_REDIS_KEY", "test:chat:" + rand.Text()}
+	a, b := startService(t, settings...), startService(t, settings...)
+	ann := dialWS(t, a.base+"/chat?name=Ann")
+	expectWS(t, ann, "Ann joined")
+	jo := dialWS(t, a.base+"/chat?name=Jo&format=json")
+	expectWS(t, ann, "Jo joined")
+	sendWS(t, ann, "before")
+	expectWS(t, ann, "Ann said: before")
+	var last struct{ ID, Text string }
+	for last.Text != "before" {
+		_ = jo.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if err := jo.ReadJSON(&last); err != nil {
+			t.Fatal(err)
+		}
+	}
+	jo.Close()
+	expectWS(t, ann, "Jo left")
+	for i := range 5 {
+		sendWS(t, ann, fmt.Sprint("m", i))
+		expectWS(t, ann, fmt.Sprint("Ann said: m", i))
+	}
+
+	back := dialWS(t, b.base+"/chat?name=Jo&last_id="+last.ID)
+	for i := range 5 {
+		expectWS(t, back, fmt.Sprint("Ann said: m", i))
+	}
+	expectWS(t, back, "Jo joined")
+	sendWS(t, ann, "live")
+	expectWS(t, back, "Ann said: live")
 }
 
 // members returns the body of GET /chat/members.
