@@ -149,14 +149,14 @@ func NewServer(cfg Config, deps Deps) *echo.Echo {
 			DisableErrorHandler: true, // RequestLog logs the error and hands it to HandleError.
 		}),
 		mw.HeaderLimit(cfg.HeaderLimit),
-		middleware.SecureWithConfig(middleware.SecureConfig{
-			XSSProtection:         "", // Obsolete, and harmful in old browsers; the CSP replaces it.
-			ContentTypeNosniff:    "nosniff",
-			XFrameOptions:         "DENY",
-			HSTSMaxAge:            31536000, // On https only, as e.SchemeExtractor decides.
-			ContentSecurityPolicy: contentSecurityPolicy,
-			ReferrerPolicy:        "strict-origin-when-cross-origin",
-		}),
+		mw.SecurityHeaders(map[string]string{
+			// No X-XSS-Protection: obsolete, and harmful in old browsers;
+			// the CSP replaces it.
+			echo.HeaderXContentTypeOptions:   "nosniff",
+			echo.HeaderXFrameOptions:         "DENY",
+			echo.HeaderContentSecurityPolicy: contentSecurityPolicy,
+			echo.HeaderReferrerPolicy:        "strict-origin-when-cross-origin",
+		}, "max-age=31536000; includeSubdomains"), // HSTS on https only, as e.SchemeExtractor decides.
 		middleware.CORSWithConfig(middleware.CORSConfig{
 			AllowOriginFunc:  allowOrigin(cfg.AllowOrigins),
 			AllowMethods:     []string{"GET", "POST", "HEAD", "OPTIONS"},

@@ -1,9 +1,9 @@
 // Package mw holds the service's own Echo middleware: the ones Echo does
 // not have (X-Process-Time, metrics, the header limit), the ones where
-// Echo's built-in is wrong for this service (request ids, the body limit),
-// and the request log line built on Echo's RequestLogger. Echo's built-ins
-// that fit as they are (Recover, Secure, CORS) are configured in
-// handlers.NewServer instead, and each file here says in one line why
+// Echo's built-in is wrong for this service (request ids, the body limit)
+// or too dear for every request (the request log line, the security
+// headers). Echo's built-ins that fit as they are (Recover, CORS) are
+// configured in handlers.NewServer instead, and each file here says in one line why
 // Echo's is not used. The package knows nothing of the handlers, tasks or
 // WebSocket packages.
 //

@@ -35,9 +35,11 @@ func RequestLog(log *slog.Logger) echo.MiddlewareFunc {
 				level = slog.LevelWarn
 			}
 			ctx := req.Context()
-			if !log.Enabled(ctx, level) {
+			h := log.Handler()
+			if !h.Enabled(ctx, level) {
 				return err
 			}
+			end := time.Now()
 			path := req.URL.Path
 			if path == "" {
 				path = "/"
@@ -47,7 +49,7 @@ func RequestLog(log *slog.Logger) echo.MiddlewareFunc {
 				slog.String("path", path),
 				slog.String("route", c.Path()),
 				slog.Int("status", res.Status),
-				slog.String("latency", time.Since(start).String()), // as logging writes durations
+				slog.String("latency", end.Sub(start).String()), // as logging writes durations
 				slog.Int64("bytes_out", res.Size),
 				slog.String("remote_ip", c.RealIP()),
 				slog.String("user_agent", req.UserAgent()),
@@ -57,7 +59,12 @@ func RequestLog(log *slog.Logger) echo.MiddlewareFunc {
 			if level == slog.LevelError && err != nil {
 				attrs[n], n = slog.String("error", err.Error()), n+1
 			}
-			log.LogAttrs(ctx, level, "request", attrs[:n]...)
+			// Straight to the handler, as slog's docs show for wrappers:
+			// Logger.LogAttrs would walk the stack for a caller that the
+			// line does not show (no AddSource), a tenth of its cost.
+			r := slog.NewRecord(end, level, "request", 0)
+			r.AddAttrs(attrs[:n]...)
+			_ = h.Handle(ctx, r) // As Logger drops it: a log that cannot write has no one to tell.
 			// The error is handled; Echo's error handler skips a committed
 			// response, and the middleware outside may still want it.
 			return err

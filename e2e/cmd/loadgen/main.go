@@ -1,16 +1,22 @@
 // Command loadgen drives HTTP load at a server on this machine and prints
 // throughput and latency, so `make bench` needs nothing beyond Go. With
 // -serve-bare it instead runs a bare net/http server that answers GET
-// /headers as the service does, as a baseline for the middleware cost.
+// /headers as the service does, as a baseline for the middleware cost;
+// -headers-like URL adds the response headers URL answers with, so a second
+// baseline shows what those bytes on the wire cost without any code, and
+// -log FILE writes a JSON request line per request as the service does,
+// with log/slog, buffered: what the line costs without a framework.
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -37,6 +43,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		maxRequests = fs.Int("n", 10_000_000, "stop after this many requests")
 		label       = fs.String("label", "", "name printed with the result")
 		bare        = fs.String("serve-bare", "", "instead of sending load, serve the bare baseline on this address")
+		like        = fs.String("headers-like", "", "with -serve-bare: send the response headers this URL answers with too")
+		logFile     = fs.String("log", "", "with -serve-bare: log a JSON line per request to this file, as the service does")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -44,7 +52,14 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if *bare != "" {
-		return serveBare(ctx, *bare)
+		extra := http.Header{}
+		if *like != "" {
+			var err error
+			if extra, err = headersOf(ctx, *like); err != nil {
+				return err
+			}
+		}
+		return serveBare(ctx, *bare, extra, *logFile)
 	}
 	if *target == "" {
 		return errors.New("-url is required")
@@ -57,18 +72,61 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// serveBare answers GET /headers like the service, with nothing around it.
-func serveBare(ctx context.Context, addr string) error {
+// headersOf returns the response headers of a GET of url, but for those
+// net/http writes itself.
+func headersOf(ctx context.Context, url string) (http.Header, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("headers of %s: %w", url, err)
+	}
+	_ = res.Body.Close()
+	h := res.Header.Clone()
+	for _, k := range []string{"Date", "Content-Length", "Content-Type"} {
+		h.Del(k)
+	}
+	return h, nil
+}
+
+// serveBare answers GET /headers like the service, with nothing around it
+// but the extra headers, which it copies into each response.
+func serveBare(ctx context.Context, addr string, extra http.Header, logFile string) error {
+	var log *slog.Logger
+	if logFile != "" {
+		f, err := os.Create(logFile) //nolint:gosec // The operator names the file on the command line.
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		buf := bufio.NewWriterSize(f, 64<<10) // as the service's logging.FlushWriter
+		defer buf.Flush()
+		log = slog.New(slog.NewJSONHandler(buf, nil))
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /headers", func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
 		var body struct {
 			UserAgent *string `json:"User-Agent"`
 		}
 		if ua := r.Header.Values("User-Agent"); len(ua) > 0 {
 			body.UserAgent = &ua[0]
 		}
-		w.Header().Set("Content-Type", "application/json")
+		h := w.Header()
+		for k, v := range extra {
+			h[k] = v
+		}
+		h.Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(body)
+		if log != nil {
+			log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", "/headers"),
+				slog.Int("status", http.StatusOK), slog.String("latency", time.Since(start).String()),
+				slog.Int64("bytes_out", 29), slog.String("remote_ip", r.RemoteAddr),
+				slog.String("user_agent", r.UserAgent()), slog.String("request_id", h.Get("X-Request-Id")))
+		}
 	})
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
