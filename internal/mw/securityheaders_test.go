@@ -27,7 +27,7 @@ func TestSecurityHeaders(t *testing.T) {
 	}{
 		{"HTTP", false, func(c echo.Context) error { return c.NoContent(http.StatusNoContent) }, ""},
 		{"HTTPS", true, func(c echo.Context) error { return c.NoContent(http.StatusNoContent) }, "max-age=60"},
-		{"Error", false, func(echo.Context) error { return echo.ErrTeapot }, ""},
+		{"Error", false, func(echo.Context) error { return echo.NewHTTPError(http.StatusTeapot, "short and stout") }, ""},
 		{"HandlerChangesAValue", false, func(c echo.Context) error {
 			c.Response().Header()["X-Frame-Options"][0] = "SAMEORIGIN"
 			return c.NoContent(http.StatusNoContent)
