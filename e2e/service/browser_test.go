@@ -194,7 +194,10 @@ func TestBrowser(t *testing.T) {
 // process that stopped, so without Redis nothing could be recovered.
 func TestBrowserChatRecoversAfterRestart(t *testing.T) {
 	browser := startBrowser(t)
-	_, redisURL := testenv.Redis(t, 15)
+	// Database 14, of this test alone: its instances run the Redis email
+	// queue too, and on cmd/api's database 15 they would take the jobs of
+	// a TestRunRedis running at the same time.
+	_, redisURL := testenv.Redis(t, 14)
 	settings := []string{"REDIS_URL", redisURL, "CHAT_REDIS_KEY", "test:browser-chat:" + rand.Text()}
 	addr := e2etest.FreeAddr(t)
 	svc := startService(t, append(settings, "HTTP_ADDR", addr)...)
@@ -438,16 +441,12 @@ func (b *browserTab) poll(t *testing.T, fn string, args ...any) {
 	}
 }
 
-// feature:tasks begin
-
 // allowLogged declares a message that the next steps cause on purpose.
 func (b *browserTab) allowLogged(substr string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.allowed = append(b.allowed, substr)
 }
-
-// feature:tasks end
 
 // problems returns the console errors and CSP violations logged so far,
 // but for those allowed.

@@ -407,11 +407,26 @@ func dial(t *testing.T, url string) *websocket.Conn {
 	return conn
 }
 
+// joinChat joins the chat as name and waits for its own join notice. A
+// join that happened on another instance just before may still be on its
+// way to this one, so a newcomer can see that notice first; any other
+// message fails the test.
 func joinChat(t *testing.T, url, name string) *websocket.Conn {
 	t.Helper()
 	conn := dial(t, url+"/chat?name="+name)
-	expect(t, conn, name+" joined")
-	return conn
+	for {
+		_ = conn.SetReadDeadline(time.Now().Add(timeout))
+		_, msg, err := conn.ReadMessage()
+		if err != nil {
+			t.Fatalf("read: %v (want %q)", err, name+" joined")
+		}
+		switch got := string(msg); {
+		case got == name+" joined":
+			return conn
+		case !strings.HasSuffix(got, " joined"):
+			t.Fatalf("got message %q, want %q", got, name+" joined")
+		}
+	}
 }
 
 // chatJSON is a message of ?format=json.
