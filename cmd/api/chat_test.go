@@ -10,16 +10,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-
-	"example.com/echotemplate/internal/testenv"
 )
-
-// redisURL is the URL of database 15 of the test Redis (see testenv.Redis).
-func redisURL(t *testing.T) string {
-	t.Helper()
-	_, url := testenv.Redis(t, 15)
-	return url
-}
 
 // TestRunClosesWebSockets: on shutdown every WebSocket is told 1001 (Going
 // Away), which http.Server.Shutdown does not do for them, and run still
@@ -47,7 +38,7 @@ func TestRunClosesWebSockets(t *testing.T) {
 // replicas behind a load balancer would: each message reaches every client
 // of both, once.
 func TestRunChatAcrossInstances(t *testing.T) {
-	settings := []string{"REDIS_URL", redisURL(t), "CHAT_REDIS_KEY", "test:chat:" + rand.Text()}
+	settings := []string{"REDIS_URL", testRedisURL(t), "CHAT_REDIS_KEY", "test:chat:" + rand.Text()}
 	a, b := startService(t, settings...), startService(t, settings...)
 
 	resp, err := http.Get(a.base + "/readyz")
@@ -101,7 +92,7 @@ func TestRunChatAcrossInstances(t *testing.T) {
 // are sent, and it returns on instance B with the id of the last line it
 // saw: it gets exactly those five, in order, then the live ones.
 func TestRunChatResumesOnOtherInstance(t *testing.T) {
-	settings := []string{"REDIS_URL", redisURL(t), "CHAT_REDIS_KEY", "test:chat:" + rand.Text()}
+	settings := []string{"REDIS_URL", testRedisURL(t), "CHAT_REDIS_KEY", "test:chat:" + rand.Text()}
 	a, b := startService(t, settings...), startService(t, settings...)
 	ann := dialWS(t, a.base+"/chat?name=Ann")
 	expectWS(t, ann, "Ann joined")

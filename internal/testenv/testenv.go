@@ -49,3 +49,33 @@ func Redis(t testing.TB, db int) (*redis.Client, string) {
 	t.Cleanup(func() { _ = rdb.Close() })
 	return rdb, url
 }
+
+// Exclusive makes t, across every process on this Redis, the one test that
+// holds name until it ends; others wait their turn. It is for tests whose
+// state in Redis no key can keep apart, such as a task queue whose workers
+// take any job in it: run by two processes at once (make test beside a
+// copy's tests, or a mutation tester) they would take each other's jobs.
+func Exclusive(t testing.TB, rdb *redis.Client, name string) {
+	t.Helper()
+	const hold = 2 * time.Minute // longer than any such test; a crashed holder lets go
+	key := "echotemplate:test:exclusive:" + name
+	token := strconv.FormatInt(time.Now().UnixNano(), 36) + strconv.Itoa(os.Getpid())
+	ctx := context.Background()
+	for deadline := time.Now().Add(hold); ; time.Sleep(50 * time.Millisecond) {
+		ok, err := rdb.SetNX(ctx, key, token, hold).Result()
+		if err != nil {
+			t.Fatalf("testenv: take %s: %v", key, err)
+		}
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("testenv: %s still held by another test after %v", key, hold)
+		}
+	}
+	t.Cleanup(func() {
+		// Only our own hold: after a timeout it may be another test's.
+		release := redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end return 0`)
+		_ = release.Run(ctx, rdb, []string{key}, token).Err()
+	})
+}
