@@ -38,7 +38,8 @@ func TestRunClosesWebSockets(t *testing.T) {
 // replicas behind a load balancer would: each message reaches every client
 // of both, once.
 func TestRunChatAcrossInstances(t *testing.T) {
-	settings := []string{"REDIS_URL", testRedisURL(t), "CHAT_REDIS_KEY", "test:chat:" + rand.Text()}
+	_, redisURL := testRedis(t)
+	settings := []string{"REDIS_URL", redisURL, "CHAT_REDIS_KEY", "test:chat:" + rand.Text()}
 	a, b := startService(t, settings...), startService(t, settings...)
 
 	resp, err := http.Get(a.base + "/readyz")
@@ -92,7 +93,8 @@ func TestRunChatAcrossInstances(t *testing.T) {
 // are sent, and it returns on instance B with the id of the last line it
 // saw: it gets exactly those five, in order, then the live ones.
 func TestRunChatResumesOnOtherInstance(t *testing.T) {
-	settings := []string{"REDIS_URL", testRedisURL(t), "CHAT_REDIS_KEY", "test:chat:" + rand.Text()}
+	_, redisURL := testRedis(t)
+	settings := []string{"REDIS_URL", redisURL, "CHAT_REDIS_KEY", "test:chat:" + rand.Text()}
 	a, b := startService(t, settings...), startService(t, settings...)
 	ann := dialWS(t, a.base+"/chat?name=Ann")
 	expectWS(t, ann, "Ann joined")

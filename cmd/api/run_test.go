@@ -12,7 +12,24 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"example.com/echotemplate/internal/testenv"
 )
+
+// testRedis returns a client of the Redis the tests use, and its URL:
+// REDIS_URL, or database 15 of 127.0.0.1:6379, which no one else here
+// uses. It skips the test when Redis is unreachable, and fails it instead
+// when CI=true (testenv.Redis). Every service started on it runs the email
+// queue's workers, which take any job of the queue, so one test at a time
+// uses it, across processes too (testenv.Exclusive).
+func testRedis(t *testing.T) (*redis.Client, string) {
+	t.Helper()
+	rdb, url := testenv.Redis(t, 15)
+	testenv.Exclusive(t, rdb, "cmd/api")
+	return rdb, url
+}
 
 // freeAddr returns a loopback address that was free a moment ago.
 func freeAddr(t *testing.T) string {

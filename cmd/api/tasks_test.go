@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"example.com/echotemplate/internal/tasks/redisqueue"
-	"example.com/echotemplate/internal/testenv"
 
 	"github.com/hibiken/asynq"
 
@@ -97,17 +96,11 @@ func TestRunRefusesUnreachableRedis(t *testing.T) {
 	}
 }
 
-// testRedisURL returns the Redis the tests use: REDIS_URL, or database 15
-// of 127.0.0.1:6379, which no one else here uses. It skips the test when
-// Redis is unreachable, and fails it instead when CI=true (testenv.Redis).
-// Every service started on it runs the email queue's workers, which take
-// any job of the queue, so one test at a time uses it, across processes
-// too (testenv.Exclusive). Tasks left in the service's queue by an earlier
-// run are removed before and after the test.
+// testRedisURL returns the URL of testRedis, with the tasks left in the
+// service's queue by an earlier run removed before and after the test.
 func testRedisURL(t *testing.T) string {
 	t.Helper()
-	rdb, url := testenv.Redis(t, 15)
-	testenv.Exclusive(t, rdb, "cmd/api")
+	rdb, url := testRedis(t)
 	inspector := asynq.NewInspectorFromRedisClient(rdb)
 	_ = inspector.DeleteQueue(redisqueue.DefaultConfig.Queue, true)
 	t.Cleanup(func() { _ = inspector.DeleteQueue(redisqueue.DefaultConfig.Queue, true) })
