@@ -16,6 +16,7 @@ import (
 	"example.com/echotemplate/internal/mailer"
 	"example.com/echotemplate/internal/mailer/smtptest"
 	"example.com/echotemplate/internal/tasks"
+	"github.com/emersion/go-smtp"
 )
 
 // newSMTP returns an SMTP mailer for server's URL with user and password.
@@ -252,6 +253,9 @@ func TestSMTP_PermanentFailures(t *testing.T) {
 		{"WrongPassword", smtptest.Options{StartTLS: true, Users: users}, "bob", "wrong", false, true},
 		{"NoAuthOffered", smtptest.Options{StartTLS: true}, "bob", "s3cret", false, true},
 		{"RecipientRefused", smtptest.Options{Reject: func(smtptest.Message) error { return smtptest.PermFail }}, "", "", false, true},
+		{"RefusedWith500", smtptest.Options{Reject: func(smtptest.Message) error {
+			return &smtp.SMTPError{Code: 500, EnhancedCode: smtp.EnhancedCode{5, 0, 0}, Message: "Refused"}
+		}}, "", "", false, true},
 		{"TryAgainLater", smtptest.Options{Reject: func(smtptest.Message) error { return smtptest.TempFail }}, "", "", false, false},
 	}
 	for _, tt := range tests {
