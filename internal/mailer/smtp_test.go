@@ -396,3 +396,26 @@ func TestSMTP_AttemptDeadlineIsWhole(t *testing.T) {
 		t.Errorf("Send took %v against a deadline of %v", took, 2*step)
 	}
 }
+
+// TestSMTP_ServerNameDefaultsToHost: a TLS config without a ServerName
+// (SMTP_URL's host is the name to verify) still verifies the server's
+// certificate, against the host the mailer dials.
+func TestSMTP_ServerNameDefaultsToHost(t *testing.T) {
+	for _, opts := range []smtptest.Options{{StartTLS: true}, {ImplicitTLS: true}} {
+		server := smtptest.NewServer(t, opts)
+		cfg, err := mailer.ParseSMTPURL(server.URL("", ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.From = "noreply@example.com"
+		cfg.TLSConfig = server.ClientTLSConfig()
+		cfg.TLSConfig.ServerName = ""
+		m, err := mailer.NewSMTP(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Send(t.Context(), testEmail()); err != nil {
+			t.Errorf("implicit TLS %v: Send: %v, want the certificate for 127.0.0.1 verified", opts.ImplicitTLS, err)
+		}
+	}
+}
