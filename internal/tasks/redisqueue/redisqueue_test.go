@@ -143,6 +143,15 @@ func TestQueue_EnqueueStoresJobBeforeReturning(t *testing.T) {
 	if info.State != asynq.TaskStatePending {
 		t.Errorf("task state = %v, want pending", info.State)
 	}
+	// asynq counts retries, the Runner attempts; and asynq's timeout must
+	// come after the Runner's, which logs and counts the attempt.
+	cfg := testConfig(queue).Tasks
+	if info.MaxRetry != cfg.MaxAttempts-1 {
+		t.Errorf("task MaxRetry = %d, want %d for %d attempts", info.MaxRetry, cfg.MaxAttempts-1, cfg.MaxAttempts)
+	}
+	if info.Timeout <= cfg.Timeout {
+		t.Errorf("task Timeout = %v, want more than the Runner's %v", info.Timeout, cfg.Timeout)
+	}
 }
 
 func TestQueue_EnqueueRefuses(t *testing.T) {
