@@ -99,6 +99,11 @@ func TestQueue_FailingServerIsRetriedThenGivenUp(t *testing.T) {
 	if got := line["job_id"]; got != job.ID {
 		t.Errorf("log job_id = %v, want %q", got, job.ID)
 	}
+	// The line names the last attempt, counted from 1 (JSON numbers decode
+	// as float64).
+	if got, want := line["attempt"], float64(cfg.Tasks.MaxAttempts); got != want {
+		t.Errorf("log attempt = %v, want %v", got, want)
+	}
 }
 
 // TestQueue_PermanentRefusalIsNotRetried: a 5xx reply is tried once,
