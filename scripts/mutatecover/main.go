@@ -56,7 +56,7 @@ func run(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	data, err := os.ReadFile(profile)
+	data, err := os.ReadFile(profile) //nolint:gosec // the profile the caller named
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func run(args []string, stderr io.Writer) error {
 	if !bytes.HasSuffix(data, []byte("\n")) {
 		data = append(data, '\n')
 	}
-	return os.WriteFile(profile, append(data, extra.Bytes()...), 0o600)
+	return os.WriteFile(profile, append(data, extra.Bytes()...), 0o600) //nolint:gosec // the profile the caller named
 }
 
 // pos is a line and column, both from 1, as in a coverage profile.
@@ -197,7 +197,7 @@ func hasFuncLit(n ast.Node) bool {
 
 // modulePath reads the module line of a go.mod file.
 func modulePath(gomod string) (string, error) {
-	data, err := os.ReadFile(gomod)
+	data, err := os.ReadFile(gomod) //nolint:gosec // the go.mod under -root
 	if err != nil {
 		return "", err
 	}
