@@ -29,13 +29,42 @@ export GOFLAGS="${GOFLAGS:-} -count=1"
 if [ $# -eq 0 ]; then
   module=$(go list -m)
   mapfile -t pkgs < <(go list ./... | sed "s|^$module/\{0,1\}||; s|^$|.|" |
-    grep -vxE 'internal/testenv|internal/mailer/smtptest|internal/tasks/taskstest')
+    grep -vxE 'internal/testenv|internal/mailer/smtptest|internal/tasks/taskstest|scripts/.*')
 else
   pkgs=("$@")
 fi
 
 out=build/mutate
-mkdir -p "$out"
+mkdir -p "$out" "$out/bin"
+# Go's cover tool gives no block to the case expressions of a switch nor to
+# package-level constants and variables, so gremlins would count every
+# mutant there as not covered, however well the tests run them. gremlins
+# gathers coverage with `go test ... -coverprofile FILE`; a go first on PATH
+# runs that, then adds those spans to FILE (scripts/mutatecover says which);
+# every other go command passes straight through.
+# gremlins is built here and run directly: `go tool` would put its own
+# go first on PATH.
+go build -o "$out/bin/mutatecover" ./scripts/mutatecover
+go build -modfile=tools/go.mod -o "$out/bin/gremlins" github.com/go-gremlins/gremlins/cmd/gremlins
+MUTATE_REAL_GO=$(command -v go)
+MUTATE_ROOT=$PWD
+export MUTATE_REAL_GO MUTATE_ROOT
+cat >"$out/bin/go" <<'EOF'
+#!/usr/bin/env bash
+set -euo pipefail
+"$MUTATE_REAL_GO" "$@"
+profile=
+for arg in "$@"; do
+  if [ "${want:-}" = 1 ]; then profile=$arg; fi
+  want=0
+  if [ "$arg" = -coverprofile ]; then want=1; fi
+done
+if [ "${1:-}" = test ] && [ -n "$profile" ]; then
+  "$MUTATE_ROOT/build/mutate/bin/mutatecover" -root . "$profile"
+fi
+EOF
+chmod +x "$out/bin/go"
+export PATH="$PWD/$out/bin:$PATH"
 failed=0
 # A Markdown table, aligned for a terminal too.
 row() { printf '| %-26s | %6s | %5s | %11s | %9s | %8s | %8s | %6s |\n' "$@"; }
@@ -47,7 +76,7 @@ for pkg in "${pkgs[@]}"; do
   # -E '/': gremlins walks the directory and its subdirectories; a
   # subdirectory is a package of its own, with its own row. The tests of
   # the subpackages still run once, for the coverage gathering.
-  if ! go tool -modfile=tools/go.mod gremlins unleash --workers "$workers" \
+  if ! "$out/bin/gremlins" unleash --workers "$workers" \
     --timeout-coefficient "${MUTATE_TIMEOUT_COEFFICIENT:-3}" -E / "./$pkg" >"$log" 2>&1; then
     echo "| $pkg | gremlins failed, see $log |"
     failed=1

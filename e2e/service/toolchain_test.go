@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"example.com/echotemplate/internal/testenv"
 )
 
 // securityToolchain is the oldest Go whose standard library has the
@@ -43,7 +45,7 @@ func TestOlderToolchainRefusesToBuild(t *testing.T) {
 		}
 	}
 	if goBin == "" || version.Compare(goVersion, securityToolchain) >= 0 {
-		t.Skipf("no go on PATH older than %s to try", securityToolchain)
+		testenv.Missing(t, "no go on PATH older than %s to try", securityToolchain)
 	}
 	build := exec.Command(goBin, "build", "-o", os.DevNull, "./cmd/api")
 	build.Env = localEnv()

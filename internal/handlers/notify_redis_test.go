@@ -77,6 +77,16 @@ func newRedisQueue(t testing.TB, rdb redis.UniversalClient, queue string, m task
 // them. What happens when an instance is killed, and that no two instances
 // send the same job, is tested in package redisqueue
 // (TestQueue_JobSurvivesKilledProcess, TestQueue_TwoInstancesSendEachJobOnce).
+// waitDrained waits until q has no job waiting in Redis and none running,
+// so that no delivery, a duplicate or a refused job, can still come.
+func waitDrained(t *testing.T, q *redisqueue.Queue) {
+	t.Helper()
+	taskstest.WaitFor(t, 10*time.Second, "the queue drained", func() bool {
+		s, err := q.Stats(t.Context())
+		return err == nil && s.Queued == 0 && s.Running == 0
+	})
+}
+
 func TestNotify_Redis(t *testing.T) {
 	rdb := testRedis(t)
 	queue := taskstest.UniqueQueue(t, rdb)
@@ -133,7 +143,8 @@ func TestNotify_RedisOutageDuringBurst(t *testing.T) {
 		delivered[e.To]++
 		return nil
 	})
-	s := newTaskServer(t, newRedisQueue(t, rdb, queue, m, true))
+	q := newRedisQueue(t, rdb, queue, m, true)
+	s := newTaskServer(t, q)
 
 	// Clients post until stop, each to an address of its own.
 	var (
@@ -195,7 +206,7 @@ func TestNotify_RedisOutageDuringBurst(t *testing.T) {
 		})
 		return all
 	})
-	time.Sleep(250 * time.Millisecond) // time for a duplicate or a refused job to show up
+	waitDrained(t, q)
 
 	accepted.Range(func(to, _ any) bool {
 		if got := countOf(to.(string)); got != 1 {
@@ -316,7 +327,7 @@ func TestNotify_RedisCutDuringConcurrentBurst(t *testing.T) {
 	}
 	t.Logf("%d accepted, %d refused", nAccepted.Load(), nRefused.Load())
 	mailServer.WaitMessages(t, int(nAccepted.Load()), 20*time.Second)
-	time.Sleep(250 * time.Millisecond) // time for a duplicate or a refused job to show up
+	waitDrained(t, q)
 	got := map[string]int{}
 	for _, m := range mailServer.Messages() {
 		for _, to := range m.To {

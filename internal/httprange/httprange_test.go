@@ -42,6 +42,8 @@ func TestCheck(t *testing.T) {
 		{"zero suffix beside a good range", "bytes=-0,0-4", 107, http.StatusPartialContent, "bytes 0-4/107", 5},
 		{"16 ranges", "bytes=" + strings.Repeat("0-0,", 15) + "0-0", 16 << 10, http.StatusPartialContent, "", 16 * 200},
 		{"3,000 ranges: the whole file", many, 16 << 10, http.StatusOK, "", 16 << 10},
+		// No range at all is not an unsatisfiable one.
+		{"bytes= and nothing", "bytes= , ", 107, http.StatusOK, "", 107},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			req := httptest.NewRequest(http.MethodGet, "/f.txt", nil)

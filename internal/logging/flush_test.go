@@ -78,3 +78,19 @@ func TestFlushWriterKeepsLinesWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestFlushIntervalWritesLinesOut: with the service's own interval, a line
+// reaches the output without a Close, well within a second.
+func TestFlushIntervalWritesLinesOut(t *testing.T) {
+	var out lockedBuffer
+	f := NewFlushWriter(&out, FlushInterval)
+	defer f.Close()
+	start := time.Now()
+	_, _ = f.Write([]byte("one\n"))
+	for out.String() != "one\n" {
+		if time.Since(start) > time.Second {
+			t.Fatalf("after %v got %q, want the line (FlushInterval %v)", time.Since(start), out.String(), FlushInterval)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

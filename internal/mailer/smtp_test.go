@@ -16,6 +16,7 @@ import (
 	"example.com/echotemplate/internal/mailer"
 	"example.com/echotemplate/internal/mailer/smtptest"
 	"example.com/echotemplate/internal/tasks"
+	"github.com/emersion/go-smtp"
 )
 
 // newSMTP returns an SMTP mailer for server's URL with user and password.
@@ -252,6 +253,9 @@ func TestSMTP_PermanentFailures(t *testing.T) {
 		{"WrongPassword", smtptest.Options{StartTLS: true, Users: users}, "bob", "wrong", false, true},
 		{"NoAuthOffered", smtptest.Options{StartTLS: true}, "bob", "s3cret", false, true},
 		{"RecipientRefused", smtptest.Options{Reject: func(smtptest.Message) error { return smtptest.PermFail }}, "", "", false, true},
+		{"RefusedWith500", smtptest.Options{Reject: func(smtptest.Message) error {
+			return &smtp.SMTPError{Code: 500, EnhancedCode: smtp.EnhancedCode{5, 0, 0}, Message: "Refused"}
+		}}, "", "", false, true},
 		{"TryAgainLater", smtptest.Options{Reject: func(smtptest.Message) error { return smtptest.TempFail }}, "", "", false, false},
 	}
 	for _, tt := range tests {
@@ -390,5 +394,28 @@ func TestSMTP_AttemptDeadlineIsWhole(t *testing.T) {
 	}
 	if took := time.Since(start); took > 5*step {
 		t.Errorf("Send took %v against a deadline of %v", took, 2*step)
+	}
+}
+
+// TestSMTP_ServerNameDefaultsToHost: a TLS config without a ServerName
+// (SMTP_URL's host is the name to verify) still verifies the server's
+// certificate, against the host the mailer dials.
+func TestSMTP_ServerNameDefaultsToHost(t *testing.T) {
+	for _, opts := range []smtptest.Options{{StartTLS: true}, {ImplicitTLS: true}} {
+		server := smtptest.NewServer(t, opts)
+		cfg, err := mailer.ParseSMTPURL(server.URL("", ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.From = "noreply@example.com"
+		cfg.TLSConfig = server.ClientTLSConfig()
+		cfg.TLSConfig.ServerName = ""
+		m, err := mailer.NewSMTP(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Send(t.Context(), testEmail()); err != nil {
+			t.Errorf("implicit TLS %v: Send: %v, want the certificate for 127.0.0.1 verified", opts.ImplicitTLS, err)
+		}
 	}
 }

@@ -47,3 +47,34 @@ func TestBodyLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestBodyLimitSkipper: a request the Skipper picks is read whole, however
+// large; the others are still cut at the limit.
+func TestBodyLimitSkipper(t *testing.T) {
+	mw := BodyLimitWithConfig(BodyLimitConfig{
+		Skipper: func(c echo.Context) bool { return c.Request().URL.Path == "/big" },
+		Limit:   10,
+	})
+	for _, tt := range []struct {
+		path    string
+		maxRead int
+		wantErr bool
+	}{
+		{"/big", 100, false},
+		{"/small", 10, true},
+	} {
+		t.Run(tt.path, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, tt.path, strings.NewReader(strings.Repeat("a", 100)))
+			var read int
+			h := mw(func(c echo.Context) error {
+				b, err := io.ReadAll(c.Request().Body)
+				read = len(b)
+				return err
+			})
+			err := h(echo.New().NewContext(req, httptest.NewRecorder()))
+			if read > tt.maxRead || tt.maxRead == 100 && read != 100 || (err != nil) != tt.wantErr {
+				t.Errorf("read %d bytes, err %v; want at most %d bytes (all 100 when skipped), an error: %v", read, err, tt.maxRead, tt.wantErr)
+			}
+		})
+	}
+}

@@ -27,14 +27,15 @@ func TestRequestLogRecordsFinalStatus(t *testing.T) {
 
 	var line struct {
 		Status int    `json:"status"`
+		Path   string `json:"path"`
 		Route  string `json:"route"`
 		Level  string `json:"level"`
 	}
 	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
 		t.Fatalf("want one JSON line, got %q", buf.String())
 	}
-	if line.Status != http.StatusTeapot || line.Route != "/teapot" || line.Level != "WARN" {
-		t.Errorf("logged %+v, want status 418, route /teapot, level WARN", line)
+	if line.Status != http.StatusTeapot || line.Path != "/teapot" || line.Route != "/teapot" || line.Level != "WARN" {
+		t.Errorf("logged %+v, want status 418, path and route /teapot, level WARN", line)
 	}
 }
 

@@ -63,6 +63,19 @@ func TestMemoryKeysAreBounded(t *testing.T) {
 	}
 }
 
+// TestMemoryEvictsAnEighth: when every bucket is still counting, a new key
+// makes room by forgetting an eighth of the keys, no more.
+func TestMemoryEvictsAnEighth(t *testing.T) {
+	const maxKeys = 16
+	m := ratelimit.NewMemory(ratelimit.Limit{N: 1, Period: time.Hour}, maxKeys)
+	for i := range maxKeys + 1 {
+		allowN(m, strconv.Itoa(i), 1)
+	}
+	if got, want := m.Len(), maxKeys-maxKeys/8+1; got != want {
+		t.Errorf("%d keys after one past the bound; want %d", got, want)
+	}
+}
+
 // TestMemoryForgetsRefilledKeysFirst: when room is needed, the keys whose
 // bucket has refilled go, and a key still counting stays counted.
 func TestMemoryForgetsRefilledKeysFirst(t *testing.T) {

@@ -274,3 +274,69 @@ func newHandler(t *testing.T, fsys fs.FS, opts Options) *Handler {
 	}
 	return h
 }
+
+// brokenFS fails every open, as a corrupt embedded tree would.
+type brokenFS struct{}
+
+func (brokenFS) Open(string) (fs.File, error) { return nil, fs.ErrPermission }
+
+// TestOpen: without STATIC_DIR the built-in files are served, cached for
+// maxAge; with it, the directory's files are, read afresh; a directory that
+// cannot be opened, or built-in files that cannot be read, stop the start
+// with an error naming the cause.
+func TestOpen(t *testing.T) {
+	get := func(t *testing.T, h *Handler, path string) *httptest.ResponseRecorder {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		return rec
+	}
+	t.Run("Builtin", func(t *testing.T) {
+		h, closeDir, err := Open(testFS(), "", 2*time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer closeDir()
+		rec := get(t, h, "/style.css")
+		if rec.Code != http.StatusOK || rec.Body.String() != styleCSS || rec.Header().Get("Cache-Control") != "public, max-age=7200" {
+			t.Errorf("got %d %q, Cache-Control %q; want 200 %q, public, max-age=7200", rec.Code, rec.Body, rec.Header().Get("Cache-Control"), styleCSS)
+		}
+	})
+	t.Run("Dir", func(t *testing.T) {
+		dir := t.TempDir()
+		file := filepath.Join(dir, "app.js")
+		if err := os.WriteFile(file, []byte("let a"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		h, closeDir, err := Open(testFS(), dir, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer closeDir()
+		if err := os.WriteFile(file, []byte("let b"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if rec := get(t, h, "/app.js"); rec.Code != http.StatusOK || rec.Body.String() != "let b" {
+			t.Errorf("/app.js = %d %q, want 200 with the edit, \"let b\"", rec.Code, rec.Body)
+		}
+		if rec := get(t, h, "/style.css"); rec.Code != http.StatusNotFound {
+			t.Errorf("/style.css, built in only = %d, want 404: STATIC_DIR replaces the built-in files", rec.Code)
+		}
+	})
+	for _, tt := range []struct {
+		name    string
+		builtin fs.FS
+		dir     string
+		wantErr string
+	}{
+		{"MissingDir", testFS(), filepath.Join(t.TempDir(), "missing"), "STATIC_DIR: "},
+		{"BrokenBuiltin", brokenFS{}, "", "load built-in static files: "},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h, closeDir, err := Open(tt.builtin, tt.dir, time.Hour)
+			if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr) || h != nil || closeDir != nil {
+				t.Errorf("Open = %v, %v; want no handler and an error starting %q", h, err, tt.wantErr)
+			}
+		})
+	}
+}

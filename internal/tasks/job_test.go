@@ -39,6 +39,12 @@ func TestEmail_Validate(t *testing.T) {
 		{"SubjectWithCRLF", func(e *tasks.Email) { e.Subject = "Hi\r\nBcc: x@example.com" }, false},
 		{"SubjectTooLong", func(e *tasks.Email) { e.Subject = strings.Repeat("s", 999) }, false},
 		{"BodyTooLong", func(e *tasks.Email) { e.Body = strings.Repeat("b", 64<<10+1) }, false},
+		// Each limit itself is allowed.
+		{"IDAtLimit", func(e *tasks.Email) { e.ID = strings.Repeat("a", 128) }, true},
+		{"RecipientAtLimit", func(e *tasks.Email) { e.To = strings.Repeat("a", 254-len("@example.com")) + "@example.com" }, true},
+		{"RecipientTooLong", func(e *tasks.Email) { e.To = strings.Repeat("a", 255-len("@example.com")) + "@example.com" }, false},
+		{"SubjectAtLimit", func(e *tasks.Email) { e.Subject = strings.Repeat("s", 998) }, true},
+		{"BodyAtLimit", func(e *tasks.Email) { e.Body = strings.Repeat("b", 64<<10) }, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

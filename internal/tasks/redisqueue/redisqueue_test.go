@@ -99,6 +99,11 @@ func TestQueue_FailingServerIsRetriedThenGivenUp(t *testing.T) {
 	if got := line["job_id"]; got != job.ID {
 		t.Errorf("log job_id = %v, want %q", got, job.ID)
 	}
+	// The line names the last attempt, counted from 1 (JSON numbers decode
+	// as float64).
+	if got, want := line["attempt"], float64(cfg.Tasks.MaxAttempts); got != want {
+		t.Errorf("log attempt = %v, want %v", got, want)
+	}
 }
 
 // TestQueue_PermanentRefusalIsNotRetried: a 5xx reply is tried once,
@@ -142,6 +147,15 @@ func TestQueue_EnqueueStoresJobBeforeReturning(t *testing.T) {
 	}
 	if info.State != asynq.TaskStatePending {
 		t.Errorf("task state = %v, want pending", info.State)
+	}
+	// asynq counts retries, the Runner attempts; and asynq's timeout must
+	// come after the Runner's, which logs and counts the attempt.
+	cfg := testConfig(queue).Tasks
+	if info.MaxRetry != cfg.MaxAttempts-1 {
+		t.Errorf("task MaxRetry = %d, want %d for %d attempts", info.MaxRetry, cfg.MaxAttempts-1, cfg.MaxAttempts)
+	}
+	if info.Timeout <= cfg.Timeout || info.Timeout > cfg.Timeout+time.Minute {
+		t.Errorf("task Timeout = %v, want a few seconds more than the Runner's %v", info.Timeout, cfg.Timeout)
 	}
 }
 
@@ -199,7 +213,7 @@ func TestQueue_ShutdownWaitsForRunningJob(t *testing.T) {
 	rdb := newRedis(t)
 	queue := taskstest.UniqueQueue(t, rdb)
 	server := smtptest.NewServer(t, smtptest.Options{Delay: 300 * time.Millisecond})
-	log, _ := taskstest.NewLogger()
+	log, logs := taskstest.NewLogger()
 	q := newQueue(t, rdb, testConfig(queue), taskstest.SMTPMailer(t, server), log, true)
 
 	taskstest.Enqueue(t, q, taskstest.Job("alice@example.com"))
@@ -208,6 +222,9 @@ func TestQueue_ShutdownWaitsForRunningJob(t *testing.T) {
 	defer cancel()
 	if err := q.Shutdown(ctx); err != nil {
 		t.Fatalf("Shutdown: %v", err)
+	}
+	if stopped, late := logs.Lines(t, "task queue stopped, running jobs finished"), logs.Lines(t, "task queue shutdown deadline passed, returning running jobs to Redis"); len(stopped) != 1 || len(late) != 0 {
+		t.Errorf("logged %d 'stopped' and %d 'deadline passed' lines, want one and none", len(stopped), len(late))
 	}
 
 	if got := server.Len(); got != 1 {
@@ -221,7 +238,7 @@ func TestQueue_ShutdownWaitsForRunningJob(t *testing.T) {
 func TestQueue_ShutdownDeadlineLeavesJobInRedis(t *testing.T) {
 	rdb := newRedis(t)
 	queue := taskstest.UniqueQueue(t, rdb)
-	log, _ := taskstest.NewLogger()
+	log, logs := taskstest.NewLogger()
 	started := make(chan struct{}, 1)
 	blocking := tasks.MailerFunc(func(ctx context.Context, _ tasks.Email) error {
 		started <- struct{}{}
@@ -237,6 +254,10 @@ func TestQueue_ShutdownDeadlineLeavesJobInRedis(t *testing.T) {
 	defer cancel()
 	if err := first.Shutdown(ctx); err == nil {
 		t.Fatal("Shutdown succeeded with a job running past its deadline, want an error")
+	}
+	late := logs.Lines(t, "task queue shutdown deadline passed, returning running jobs to Redis")
+	if stopped := logs.Lines(t, "task queue stopped, running jobs finished"); len(late) != 1 || late[0]["running"] != float64(1) || len(stopped) != 0 {
+		t.Errorf("logged %v as 'deadline passed' and %d 'stopped' lines, want one with running 1, and none", late, len(stopped))
 	}
 
 	// The interrupted job is back in Redis and another instance sends it.
@@ -264,5 +285,41 @@ func TestNew_InvalidConfig(t *testing.T) {
 				t.Error("New succeeded, want an error")
 			}
 		})
+	}
+}
+
+// TestQueue_Stats: Queued counts the jobs waiting in Redis, pending or
+// waiting for a retry, zero before any was enqueued; a caller that gave up
+// gets its context's error.
+func TestQueue_Stats(t *testing.T) {
+	rdb := newRedis(t)
+	queue := taskstest.UniqueQueue(t, rdb)
+	log, _ := taskstest.NewLogger()
+	q := newQueue(t, rdb, testConfig(queue), tasks.MailerFunc(nil), log, false)
+
+	if s, err := q.Stats(t.Context()); err != nil || s.Queued != 0 {
+		t.Errorf("before any job: Stats = %+v, %v; want 0 queued, no error", s, err)
+	}
+	taskstest.Enqueue(t, q, taskstest.Job("alice@example.com"))
+	taskstest.Enqueue(t, q, taskstest.Job("bob@example.com"))
+	if s, err := q.Stats(t.Context()); err != nil || s.Queued != 2 {
+		t.Errorf("after two jobs: Stats = %+v, %v; want 2 queued, no error", s, err)
+	}
+	// A job waiting for its retry is queued too.
+	retrying := taskstest.UniqueQueue(t, rdb)
+	cfg := testConfig(retrying)
+	cfg.Tasks.RetryDelay, cfg.Tasks.RetryMaxDelay = time.Hour, time.Hour
+	failing := tasks.MailerFunc(func(context.Context, tasks.Email) error { return errors.New("try again later") })
+	r := newQueue(t, rdb, cfg, failing, log, true)
+	taskstest.Enqueue(t, r, taskstest.Job("carol@example.com"))
+	taskstest.WaitFor(t, 10*time.Second, "one job queued for its retry", func() bool {
+		s, err := r.Stats(t.Context())
+		return err == nil && s.Retries == 1 && s.Running == 0 && s.Queued == 1
+	})
+
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := q.Stats(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("with a cancelled context: Stats error = %v, want context.Canceled", err)
 	}
 }
