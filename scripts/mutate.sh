@@ -40,11 +40,11 @@ mkdir -p "$out" "$out/bin"
 # package-level constants and variables, so gremlins would count every
 # mutant there as not covered, however well the tests run them. gremlins
 # gathers coverage with `go test ... -coverprofile FILE`; a go first on PATH
-# runs that, then adds those spans to FILE (scripts/mutatecover says which);
+# runs that, then adds those spans to FILE (e2e/cmd/mutatecover says which);
 # every other go command passes straight through.
 # gremlins is built here and run directly: `go tool` would put its own
 # go first on PATH.
-go build -o "$out/bin/mutatecover" ./scripts/mutatecover
+go -C e2e build -o "$PWD/$out/bin/mutatecover" ./cmd/mutatecover
 go build -modfile=tools/go.mod -o "$out/bin/gremlins" github.com/go-gremlins/gremlins/cmd/gremlins
 MUTATE_REAL_GO=$(command -v go)
 MUTATE_ROOT=$PWD
