@@ -2,6 +2,7 @@ package ws_test
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 	"time"
 
@@ -41,12 +42,13 @@ func TestBudget(t *testing.T) {
 	tests := []struct {
 		name          string
 		prefix, frame []byte
+		wantReason    string
 	}{
-		{"PingFlood", nil, pingFrame},
-		{"EmptyFragmentFlood", fragmentStartFrame, emptyFragmentFrame},
+		{"PingFlood", nil, pingFrame, "too many control frames"},
+		{"EmptyFragmentFlood", fragmentStartFrame, emptyFragmentFrame, "too many fragments"},
 		// Messages within the rate but over the byte budget: 20 of 4 KB
 		// pass the burst, not the 64 KiB.
-		{"ByteFlood", nil, nil},
+		{"ByteFlood", nil, nil, "too many bytes"},
 	}
 	for _, tt := range tests {
 		for _, path := range []string{"/ws", "/chat"} {
@@ -65,10 +67,15 @@ func TestBudget(t *testing.T) {
 				} else {
 					go flood(conn, tt.prefix, tt.frame)
 				}
-				expectClose(t, conn, websocket.ClosePolicyViolation)
+				if got := expectClose(t, conn, websocket.ClosePolicyViolation); got != tt.wantReason {
+					t.Errorf("got close reason %q, want %q", got, tt.wantReason)
+				}
 				if took := time.Since(start); took > time.Second {
 					t.Errorf("the flood was closed after %v, want within a second", took)
 				}
+				// The flood stops, as a client's does once it is closed, so
+				// the server need not wait out its close grace period.
+				conn.Close()
 				if got := hub.Stats().RateLimited; got != 1 {
 					t.Errorf("got %d connections closed for their budget, want 1", got)
 				}
@@ -95,6 +102,17 @@ func TestBudgetWindow(t *testing.T) {
 	send(t, conn, "alive")
 	// The pongs are handled inside the read; the echo comes next.
 	expect(t, conn, "Echo: alive")
+}
+
+// TestBudgetWholeMessages: a message sent in one frame is no fragment, so a
+// peer well within its message rate is never closed for fragments.
+func TestBudgetWholeMessages(t *testing.T) {
+	hub := newHub(t, ws.Config{MaxFragments: 2}, nil)
+	conn := dial(t, newServer(t, hub)+"/ws", nil)
+	for i := range 5 {
+		send(t, conn, fmt.Sprint(i))
+		expect(t, conn, fmt.Sprint("Echo: ", i))
+	}
 }
 
 // TestConnectionsPerAddr: a client address holds at most
