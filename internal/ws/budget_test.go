@@ -127,7 +127,8 @@ func TestConnectionsPerAddr(t *testing.T) {
 	}
 	first.Close()
 	eventually(t, "the slot to be released", func() bool { return hub.Stats().Connections < 2 })
-	if got, want := dialStatus(t, url+"/ws", nil), 101; got != want {
-		t.Errorf("after a close: got status %d, want %d", got, want)
+	dial(t, url+"/ws", nil)
+	if got, want := dialStatus(t, url+"/ws", nil), 429; got != want {
+		t.Errorf("after a close and a new connection: got status %d, want %d", got, want)
 	}
 }

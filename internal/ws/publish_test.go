@@ -38,6 +38,14 @@ func TestPublishAcrossHubs(t *testing.T) {
 	for _, conn := range []*websocket.Conn{a, b} {
 		expect(t, conn, "b said: bye")
 	}
+
+	// Each hub lists the members of both.
+	for _, hub := range []*ws.Server{hubA, hubB} {
+		eventually(t, "the members of both hubs", func() bool {
+			names, err := hub.Members(t.Context())
+			return err == nil && fmt.Sprint(names) == "[a b]"
+		})
+	}
 }
 
 // TestPublishBrokerFailures checks that each message reaches each client
