@@ -115,6 +115,48 @@ func TestBudgetWholeMessages(t *testing.T) {
 	}
 }
 
+// TestBudgetAtTheLimit: a peer may send exactly its budget in a window.
+func TestBudgetAtTheLimit(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  ws.Config
+		send func(conn *websocket.Conn) error
+		want string
+	}{
+		{"ControlFrames", ws.Config{MaxControlFrames: 3}, func(conn *websocket.Conn) error {
+			for range 3 {
+				if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(timeout)); err != nil {
+					return err
+				}
+			}
+			return conn.WriteMessage(websocket.TextMessage, []byte("x"))
+		}, "Echo: x"},
+		// "abc" in three frames: a text frame and two continuations.
+		{"Fragments", ws.Config{MaxFragments: 3}, func(conn *websocket.Conn) error {
+			_, err := conn.NetConn().Write([]byte{
+				0x01, 0x81, 0, 0, 0, 0, 'a',
+				0x00, 0x81, 0, 0, 0, 0, 'b',
+				0x80, 0x81, 0, 0, 0, 0, 'c',
+			})
+			return err
+		}, "Echo: abc"},
+		// A masked frame of 10 bytes is 16 bytes long.
+		{"Bytes", ws.Config{MaxBytes: 16}, func(conn *websocket.Conn) error {
+			return conn.WriteMessage(websocket.TextMessage, []byte("0123456789"))
+		}, "Echo: 0123456789"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.cfg.BudgetWindow = time.Hour
+			conn := dial(t, newServer(t, newHub(t, tt.cfg, nil))+"/ws", nil)
+			if err := tt.send(conn); err != nil {
+				t.Fatal(err)
+			}
+			expect(t, conn, tt.want)
+		})
+	}
+}
+
 // TestConnectionsPerAddr: a client address holds at most
 // MaxConnectionsPerIP connections; one that ends frees its slot.
 func TestConnectionsPerAddr(t *testing.T) {
