@@ -247,8 +247,14 @@ func TestHubShutdownTimeout(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
+	start := time.Now()
 	if err := hub.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Shutdown: got %v, want a deadline error", err)
+	}
+	// Closed at the deadline, not once the silent client's close grace
+	// period of a second has passed.
+	if took := time.Since(start); took > 500*time.Millisecond {
+		t.Errorf("Shutdown took %v, want it to return soon after its deadline of 50ms", took)
 	}
 	if got := hub.Stats().Connections; got != 0 {
 		t.Errorf("got %d connections after Shutdown, want 0", got)

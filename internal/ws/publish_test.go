@@ -140,12 +140,14 @@ func TestTailBacksOff(t *testing.T) {
 // memLog is a ws.Broker in memory, for tests of several hubs without
 // Redis. Its ids are "1-<n>"; it keeps every entry. fail fails every call,
 // sinceErr only Since; twice appends every message twice. readAt, if not
-// nil, gets the time of each Read while it has room. sinceGate, if not nil,
-// holds each Since until the channel it hands over is closed.
+// nil, gets the time of each Read while it has room, and membersSet a value
+// for each SetMembers. sinceGate, if not nil, holds each Since until the
+// channel it hands over is closed.
 type memLog struct {
 	fail, failAfterAppend, sinceErr error
 	twice                           bool
 	readAt                          chan time.Time
+	membersSet                      chan struct{}
 	sinceGate                       chan chan struct{}
 
 	mu      sync.Mutex
@@ -241,6 +243,10 @@ func (l *memLog) Since(ctx context.Context, id string, notBefore time.Time) ([]w
 }
 
 func (l *memLog) SetMembers(_ context.Context, instance string, names []string, _ time.Duration) error {
+	select {
+	case l.membersSet <- struct{}{}:
+	default:
+	}
 	if l.fail != nil {
 		return l.fail
 	}
