@@ -49,6 +49,9 @@ func TestSeenWindow(t *testing.T) {
 		if got := len(w.seen); got >= 2*seenWindowSize {
 			t.Fatalf("window holds %d numbers, want fewer than %d", got, 2*seenWindowSize)
 		}
+		if w.firstTime(seq - 1) {
+			t.Fatalf("after %d, %d was forgotten, want it remembered", seq, seq-1)
+		}
 	}
 	for _, seq := range []uint64{99_999, 100_000 - seenWindowSize} {
 		if w.firstTime(seq) {
