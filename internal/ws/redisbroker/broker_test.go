@@ -346,6 +346,10 @@ func TestBrokerRead(t *testing.T) {
 	read("5-0 6-0", "7-0", "7-0 6-0")
 	add(key+":notices", "8-0")
 	read("7-0 6-0", "8-0", "7-0 8-0")
+	// The notices run out before the lines.
+	add(key, "9-0", "11-0")
+	add(key+":notices", "10-0")
+	read("7-0 8-0", "9-0 10-0 11-0", "11-0 10-0")
 	if _, _, err := b.Read(ctx, "7-0"); err == nil {
 		t.Error("Read with a malformed cursor succeeded, want an error")
 	}
