@@ -52,16 +52,18 @@ type Entry struct {
 // tell which of two entries comes first. The zero logPos is before all.
 type logPos struct{ ms, seq uint64 }
 
-// parseLogPos parses an Entry's ID; ok is false for anything else.
-func parseLogPos(id string) (pos logPos, ok bool) {
+// parseLogPos parses an Entry's ID. Something else parses as the zero
+// logPos, or with 0 for a part that is not a number: the hub compares only
+// the ids of entries, which the broker wrote.
+func parseLogPos(id string) logPos {
 	ms, seq, found := strings.Cut(id, "-")
 	if !found {
-		return logPos{}, false
+		return logPos{}
 	}
-	var err1, err2 error
-	pos.ms, err1 = strconv.ParseUint(ms, 10, 64)
-	pos.seq, err2 = strconv.ParseUint(seq, 10, 64)
-	return pos, err1 == nil && err2 == nil
+	var pos logPos
+	pos.ms, _ = strconv.ParseUint(ms, 10, 64)
+	pos.seq, _ = strconv.ParseUint(seq, 10, 64)
+	return pos
 }
 
 // after reports whether p comes after q in the log.

@@ -52,17 +52,25 @@ func (m *meteredConn) Read(p []byte) (int, error) {
 	}
 	m.bytes += int64(n)
 	m.scan(p[:n])
-	switch {
-	case m.control > m.budget.control:
-		m.exceeded = "too many control frames"
-	case m.fragments > m.budget.fragments:
-		m.exceeded = "too many fragments"
-	case m.bytes > m.budget.bytes:
-		m.exceeded = "too many bytes"
-	default:
-		return n, err
+	if m.exceeded = m.over(); m.exceeded != "" {
+		return 0, errOverBudget
 	}
-	return 0, errOverBudget
+	return n, err
+}
+
+// over names what the peer has sent more of than its budget allows in
+// this window; empty while it is within.
+func (m *meteredConn) over() string {
+	if m.control > m.budget.control {
+		return "too many control frames"
+	}
+	if m.fragments > m.budget.fragments {
+		return "too many fragments"
+	}
+	if m.bytes > m.budget.bytes {
+		return "too many bytes"
+	}
+	return ""
 }
 
 // scan counts the frames whose headers end in b. Payloads are skipped.

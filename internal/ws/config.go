@@ -114,22 +114,6 @@ var DefaultConfig = Config{
 // withDefaults returns cfg with every zero field set from DefaultConfig and
 // reports the first field that is negative.
 func (cfg Config) withDefaults() (Config, error) {
-	d := DefaultConfig
-	cfg.MaxMessageBytes = cmp.Or(cfg.MaxMessageBytes, d.MaxMessageBytes)
-	cfg.WriteWait = cmp.Or(cfg.WriteWait, d.WriteWait)
-	cfg.PongWait = cmp.Or(cfg.PongWait, d.PongWait)
-	cfg.SendBuffer = cmp.Or(cfg.SendBuffer, d.SendBuffer)
-	cfg.MaxConnections = cmp.Or(cfg.MaxConnections, d.MaxConnections)
-	cfg.MaxConnectionsPerIP = cmp.Or(cfg.MaxConnectionsPerIP, d.MaxConnectionsPerIP)
-	cfg.MessageRate = cmp.Or(cfg.MessageRate, d.MessageRate)
-	cfg.MessageBurst = cmp.Or(cfg.MessageBurst, d.MessageBurst)
-	cfg.BudgetWindow = cmp.Or(cfg.BudgetWindow, d.BudgetWindow)
-	cfg.MaxControlFrames = cmp.Or(cfg.MaxControlFrames, d.MaxControlFrames)
-	cfg.MaxFragments = cmp.Or(cfg.MaxFragments, d.MaxFragments)
-	cfg.MaxBytes = cmp.Or(cfg.MaxBytes, d.MaxBytes)
-	cfg.History = cmp.Or(cfg.History, d.History)
-	cfg.HistoryTTL = cmp.Or(cfg.HistoryTTL, d.HistoryTTL)
-	cfg.PublishTimeout = cmp.Or(cfg.PublishTimeout, d.PublishTimeout)
 	for _, f := range []struct {
 		name     string
 		negative bool
@@ -154,6 +138,22 @@ func (cfg Config) withDefaults() (Config, error) {
 			return Config{}, fmt.Errorf("ws: config: %s must not be negative", f.name)
 		}
 	}
+	d := DefaultConfig
+	cfg.MaxMessageBytes = cmp.Or(cfg.MaxMessageBytes, d.MaxMessageBytes)
+	cfg.WriteWait = cmp.Or(cfg.WriteWait, d.WriteWait)
+	cfg.PongWait = cmp.Or(cfg.PongWait, d.PongWait)
+	cfg.SendBuffer = cmp.Or(cfg.SendBuffer, d.SendBuffer)
+	cfg.MaxConnections = cmp.Or(cfg.MaxConnections, d.MaxConnections)
+	cfg.MaxConnectionsPerIP = cmp.Or(cfg.MaxConnectionsPerIP, d.MaxConnectionsPerIP)
+	cfg.MessageRate = cmp.Or(cfg.MessageRate, d.MessageRate)
+	cfg.MessageBurst = cmp.Or(cfg.MessageBurst, d.MessageBurst)
+	cfg.BudgetWindow = cmp.Or(cfg.BudgetWindow, d.BudgetWindow)
+	cfg.MaxControlFrames = cmp.Or(cfg.MaxControlFrames, d.MaxControlFrames)
+	cfg.MaxFragments = cmp.Or(cfg.MaxFragments, d.MaxFragments)
+	cfg.MaxBytes = cmp.Or(cfg.MaxBytes, d.MaxBytes)
+	cfg.History = cmp.Or(cfg.History, d.History)
+	cfg.HistoryTTL = cmp.Or(cfg.HistoryTTL, d.HistoryTTL)
+	cfg.PublishTimeout = cmp.Or(cfg.PublishTimeout, d.PublishTimeout)
 	return cfg, nil
 }
 

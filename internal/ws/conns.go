@@ -41,12 +41,13 @@ func newConns(maxConns, maxPerAddr int) *conns {
 func (cs *conns) admit(addr string) (*slot, error) {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
-	switch {
-	case cs.closing:
+	if cs.closing {
 		return nil, ErrShuttingDown
-	case len(cs.open) >= cs.max:
+	}
+	if len(cs.open) >= cs.max {
 		return nil, ErrTooManyConnections
-	case cs.perAddr[addr] >= cs.maxPerAddr:
+	}
+	if cs.perAddr[addr] >= cs.maxPerAddr {
 		return nil, ErrTooManyFromAddr
 	}
 	s := &slot{addr: addr}

@@ -78,7 +78,7 @@ const seenWindowSize = 1024
 // firstTime reports whether seq is delivered for the first time and
 // remembers it.
 func (w *seenWindow) firstTime(seq uint64) bool {
-	if w.newest > seenWindowSize && seq <= w.newest-seenWindowSize {
+	if seq+seenWindowSize <= w.newest {
 		return false
 	}
 	if _, ok := w.seen[seq]; ok {
@@ -88,9 +88,7 @@ func (w *seenWindow) firstTime(seq uint64) bool {
 		w.seen = make(map[uint64]struct{})
 	}
 	w.seen[seq] = struct{}{}
-	if seq > w.newest {
-		w.newest = seq
-	}
+	w.newest = max(w.newest, seq)
 	// Forget numbers that fell out of the window, in batches so the cost per
 	// message stays constant.
 	if len(w.seen) >= 2*seenWindowSize {

@@ -33,6 +33,7 @@ func TestSeenWindow(t *testing.T) {
 		{3, false},
 		{2000, true},
 		{900, false}, // older than the window: treated as seen
+		{976, false}, // the newest number out of the window
 		{977, true},  // the oldest number still in the window
 	}
 	for _, s := range steps {
@@ -41,12 +42,21 @@ func TestSeenWindow(t *testing.T) {
 		}
 	}
 
-	// The set stays bounded however many numbers go through it.
+	// The set stays bounded however many numbers go through it, and still
+	// knows the newest ones.
 	for seq := uint64(2001); seq < 100_000; seq++ {
 		w.firstTime(seq)
+		if got := len(w.seen); got >= 2*seenWindowSize {
+			t.Fatalf("window holds %d numbers, want fewer than %d", got, 2*seenWindowSize)
+		}
+		if w.firstTime(seq - 1) {
+			t.Fatalf("after %d, %d was forgotten, want it remembered", seq, seq-1)
+		}
 	}
-	if got := len(w.seen); got > 2*seenWindowSize {
-		t.Errorf("window holds %d numbers, want at most %d", got, 2*seenWindowSize)
+	for _, seq := range []uint64{99_999, 100_000 - seenWindowSize} {
+		if w.firstTime(seq) {
+			t.Errorf("firstTime(%d) after 100000 numbers = true, want a copy", seq)
+		}
 	}
 }
 

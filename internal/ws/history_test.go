@@ -3,6 +3,7 @@ package ws_test
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,15 +67,16 @@ func TestChatResume(t *testing.T) {
 	readJSON(t, j) // J joined
 	expect(t, talker, "J joined")
 	say(0, 2)
-	readJSON(t, j)
-	last := readJSON(t, j) // m1
+	// J's last line is the oldest one kept.
+	last := readJSON(t, j) // m0
+	readJSON(t, j)         // m1
 	j.Close()
 	expect(t, talker, "J left")
 	say(2, 4)
 
 	t.Run("Kept", func(t *testing.T) {
 		conn := dial(t, url+"/chat?format=json&name=J&last_id="+last.ID, nil)
-		for _, want := range []string{"m2", "m3"} {
+		for _, want := range []string{"m1", "m2", "m3"} {
 			if got := readJSON(t, conn); got.Text != want || got.Missed {
 				t.Fatalf("replayed %+v, want %q", got, want)
 			}
@@ -100,8 +102,17 @@ func TestChatResume(t *testing.T) {
 		expect(t, conn, "J joined")
 	})
 	t.Run("Invalid", func(t *testing.T) {
-		if got := dialStatus(t, url+"/chat?format=xml", nil); got != 400 {
-			t.Errorf("format=xml: got status %d, want 400", got)
+		for _, tt := range []struct {
+			query string
+			want  int
+		}{
+			{"format=xml", 400},
+			{"last_id=" + strings.Repeat("1", 65), 400},
+			{"last_id=" + strings.Repeat("1", 64), 101}, // no such line, but an id's length
+		} {
+			if got := dialStatus(t, url+"/chat?"+tt.query, nil); got != tt.want {
+				t.Errorf("%s: got status %d, want %d", tt.query, got, tt.want)
+			}
 		}
 	})
 }

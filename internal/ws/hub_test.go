@@ -18,7 +18,8 @@ import (
 )
 
 func TestHubBroadcast(t *testing.T) {
-	url := newServer(t, newHub(t, ws.Config{}, nil))
+	hub := newHub(t, ws.Config{}, nil)
+	url := newServer(t, hub)
 
 	// Each client sees its own join notice and those of later clients.
 	const n = 5
@@ -41,6 +42,11 @@ func TestHubBroadcast(t *testing.T) {
 	for _, conn := range conns[:4] {
 		expect(t, conn, "u4 left")
 	}
+	// Five joins, a line and a leave, queued 1+2+3+4+5, 5 and 4 times.
+	eventually(t, "the counters", func() bool {
+		s := hub.Stats()
+		return s.Messages == 7 && s.Deliveries == 24
+	})
 }
 
 func TestHubDefaultName(t *testing.T) {
@@ -124,12 +130,30 @@ func TestHubSlowClient(t *testing.T) {
 	if got := hub.Stats().Dropped; got != 1 {
 		t.Errorf("got %d dropped clients, want 1", got)
 	}
-	// The stalled client finds its connection closed once it reads again.
+	// The stalled client, once it reads again, gets what the kernel still
+	// held, not its queue, then the close frame that says why it was
+	// dropped.
+	held := 0
 	_ = stalled.SetReadDeadline(time.Now().Add(timeout))
 	for {
-		if _, _, err := stalled.ReadMessage(); err != nil {
-			break
+		_, msg, err := stalled.ReadMessage()
+		if err == nil {
+			if len(msg) == size {
+				held++
+			}
+			continue
 		}
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != websocket.CloseTryAgainLater {
+			t.Fatalf("stalled client ended with %v, want close 1013", err)
+		}
+		if got, want := ce.Text, "too slow to keep up"; got != want {
+			t.Errorf("got close reason %q, want %q", got, want)
+		}
+		break
+	}
+	if held >= 64 {
+		t.Errorf("stalled client got %d messages before its close frame, want fewer than its queue of 64", held)
 	}
 }
 
@@ -223,8 +247,14 @@ func TestHubShutdownTimeout(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
+	start := time.Now()
 	if err := hub.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Shutdown: got %v, want a deadline error", err)
+	}
+	// Closed at the deadline, not once the silent client's close grace
+	// period of a second has passed.
+	if took := time.Since(start); took > 500*time.Millisecond {
+		t.Errorf("Shutdown took %v, want it to return soon after its deadline of 50ms", took)
 	}
 	if got := hub.Stats().Connections; got != 0 {
 		t.Errorf("got %d connections after Shutdown, want 0", got)

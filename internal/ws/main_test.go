@@ -173,9 +173,9 @@ func expect(t *testing.T, conn *websocket.Conn, want ...string) {
 	}
 }
 
-// expectClose reads until the connection ends and checks that it ended with
-// a close frame carrying code.
-func expectClose(t *testing.T, conn *websocket.Conn, code int) {
+// expectClose reads until the connection ends, checks that it ended with a
+// close frame carrying code and returns the frame's reason.
+func expectClose(t *testing.T, conn *websocket.Conn, code int) string {
 	t.Helper()
 	_ = conn.SetReadDeadline(time.Now().Add(timeout))
 	for {
@@ -190,7 +190,7 @@ func expectClose(t *testing.T, conn *websocket.Conn, code int) {
 		if ce.Code != code {
 			t.Fatalf("got close code %d (%q), want %d", ce.Code, ce.Text, code)
 		}
-		return
+		return ce.Text
 	}
 }
 

@@ -91,7 +91,7 @@ func (s *Server) message(e envelope, id string) message {
 		m.id = s.id[:8] + "-" + strconv.FormatUint(s.lines.Add(1), 10)
 	default:
 		m.id = id
-		m.pos, _ = parseLogPos(id)
+		m.pos = parseLogPos(id)
 	}
 	text := e.Text
 	if e.Name != "" {

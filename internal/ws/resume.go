@@ -29,7 +29,7 @@ func (s *Server) fetchReplay(c *client) {
 	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.PublishTimeout)
 	defer cancel()
 	r := replay{c: c}
-	r.through, _ = parseLogPos(c.lastID)
+	r.through = parseLogPos(c.lastID)
 	entries, found, err := s.broker.Since(ctx, c.lastID, time.Now().Add(-s.cfg.HistoryTTL))
 	if err != nil {
 		s.log.WarnContext(ctx, "chat replay failed; the client gets live messages only", "err", err)

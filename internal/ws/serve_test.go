@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -151,7 +152,8 @@ func TestServeHandshakeError(t *testing.T) {
 }
 
 func TestServeBadMessages(t *testing.T) {
-	url := newServer(t, newHub(t, ws.Config{}, nil))
+	hub := newHub(t, ws.Config{}, nil)
+	url := newServer(t, hub)
 
 	tests := []struct {
 		name string
@@ -172,6 +174,14 @@ func TestServeBadMessages(t *testing.T) {
 					t.Fatalf("send: %v", err)
 				}
 				expectClose(t, conn, tt.want)
+				// The peer answered the close frame (gorilla does as it
+				// reads it), so the server frees the connection at once
+				// rather than at the end of its close grace period (1 s).
+				start := time.Now()
+				eventually(t, "the connection to end", func() bool { return hub.Stats().Connections == 1 })
+				if took := time.Since(start); took > 500*time.Millisecond {
+					t.Errorf("the connection ended %v after the peer answered its close frame, want at once", took)
+				}
 
 				// The server keeps serving, old connections and new.
 				send(t, bystander, "still there")

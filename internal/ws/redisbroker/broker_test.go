@@ -302,6 +302,102 @@ func TestBrokerRedisDown(t *testing.T) {
 	}
 }
 
+// TestBrokerRead reads entries written with chosen ids: lines and notices
+// come merged in the order of their milliseconds, a notice before a line of
+// the same millisecond, and the cursor holds the last id of each stream.
+func TestBrokerRead(t *testing.T) {
+	key := testKey(t)
+	client := newRedis(t, "")
+	b := redisbroker.New(client, key, 100)
+	ctx := t.Context()
+	add := func(stream string, ids ...string) {
+		t.Helper()
+		for _, id := range ids {
+			err := client.XAdd(ctx, &redis.XAddArgs{Stream: stream, ID: id, Values: []any{"msg", "at " + id}}).Err()
+			if err != nil {
+				t.Fatalf("XADD %s %s: %v", stream, id, err)
+			}
+		}
+	}
+	read := func(cursor, wantIDs, wantCursor string) {
+		t.Helper()
+		entries, next, err := b.Read(ctx, cursor)
+		if err != nil {
+			t.Fatalf("Read(%q): %v", cursor, err)
+		}
+		var ids []string
+		for _, e := range entries {
+			if got, want := string(e.Msg), "at "+e.ID; got != want {
+				t.Errorf("entry %s holds %q, want %q", e.ID, got, want)
+			}
+			ids = append(ids, e.ID)
+		}
+		if got := strings.Join(ids, " "); got != wantIDs || next != wantCursor {
+			t.Errorf("Read(%q) = [%s], cursor %q; want [%s], cursor %q", cursor, got, next, wantIDs, wantCursor)
+		}
+	}
+
+	read("", "", "0-0 0-0")
+	add(key, "1-0", "3-0", "5-0")
+	add(key+":notices", "2-0", "5-1", "6-0")
+	read("", "", "5-0 6-0")
+	read("0-0 0-0", "1-0 2-0 3-0 5-1 5-0 6-0", "5-0 6-0")
+	add(key, "7-0")
+	read("5-0 6-0", "7-0", "7-0 6-0")
+	add(key+":notices", "8-0")
+	read("7-0 6-0", "8-0", "7-0 8-0")
+	// The notices run out before the lines.
+	add(key, "9-0", "11-0")
+	add(key+":notices", "10-0")
+	read("7-0 8-0", "9-0 10-0 11-0", "11-0 10-0")
+	if _, _, err := b.Read(ctx, "7-0"); err == nil {
+		t.Error("Read with a malformed cursor succeeded, want an error")
+	}
+}
+
+// TestBrokerSince replays from lines written with chosen ids, whose
+// milliseconds stand for their time.
+func TestBrokerSince(t *testing.T) {
+	key := testKey(t)
+	client := newRedis(t, "")
+	b := redisbroker.New(client, key, 100)
+	for _, id := range []string{"1000-0", "2000-0", "3000-0"} {
+		if err := client.XAdd(t.Context(), &redis.XAddArgs{Stream: key, ID: id, Values: []any{"msg", id}}).Err(); err != nil {
+			t.Fatalf("XADD %s: %v", id, err)
+		}
+	}
+	tests := []struct {
+		name      string
+		id        string
+		notBefore int64 // milliseconds
+		want      string
+		wantFound bool
+	}{
+		{"Kept", "2000-0", 0, "3000-0", true},
+		{"AsOldAsAllowed", "1000-0", 1000, "2000-0 3000-0", true},
+		{"TooOld", "1000-0", 1500, "2000-0 3000-0", false},
+		{"NotKept", "1500-0", 0, "2000-0 3000-0", false},
+		{"Newest", "3000-0", 0, "", true},
+		{"AfterTheNewest", "4000-0", 0, "", false},
+		{"NotAnID", "x", 1500, "2000-0 3000-0", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			entries, found, err := b.Since(t.Context(), tt.id, time.UnixMilli(tt.notBefore))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, e := range entries {
+				ids = append(ids, e.ID)
+			}
+			if got := strings.Join(ids, " "); got != tt.want || found != tt.wantFound {
+				t.Errorf("Since(%q) = [%s], %v; want [%s], %v", tt.id, got, found, tt.want, tt.wantFound)
+			}
+		})
+	}
+}
+
 // newRedis connects to the test Redis, skipping the test when it is not
 // there, unless CI=true. name, when set, names the client's connections,
 // and the client does not retry a command whose connection failed, so
