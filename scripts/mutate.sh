@@ -48,10 +48,20 @@ go -C e2e build -o "$PWD/$out/bin/mutatecover" ./cmd/mutatecover
 go build -modfile=tools/go.mod -o "$out/bin/gremlins" github.com/go-gremlins/gremlins/cmd/gremlins
 MUTATE_REAL_GO=$(command -v go)
 MUTATE_ROOT=$PWD
-export MUTATE_REAL_GO MUTATE_ROOT
+MUTATE_MODULE=$(go list -m)
+export MUTATE_REAL_GO MUTATE_ROOT MUTATE_MODULE
+# gremlins v0.6 finds a mutant's package by the directory named after it,
+# so for a package main (cmd/api) it tests the module root, which has no
+# Go files: every mutant failed at once and counted as killed. The wrapper
+# tests the package being measured instead (MUTATE_PKG).
 cat >"$out/bin/go" <<'EOF'
 #!/usr/bin/env bash
 set -euo pipefail
+args=("$@")
+if [ "${1:-}" = test ] && [ -n "${MUTATE_PKG:-}" ] && [ "${args[-1]}" = "$MUTATE_MODULE" ]; then
+  args[-1]=$MUTATE_PKG
+fi
+set -- "${args[@]}"
 "$MUTATE_REAL_GO" "$@"
 profile=
 for arg in "$@"; do
@@ -73,6 +83,7 @@ row --- --- --- --- --- --- --- ---
 for pkg in "${pkgs[@]}"; do
   log=$out/$(tr / _ <<<"$pkg").txt
   start=$SECONDS
+  export MUTATE_PKG=./$pkg
   # -E '/': gremlins walks the directory and its subdirectories; a
   # subdirectory is a package of its own, with its own row. The tests of
   # the subpackages still run once, for the coverage gathering.
