@@ -53,7 +53,8 @@ export MUTATE_REAL_GO MUTATE_ROOT MUTATE_MODULE
 # gremlins v0.6 finds a mutant's package by the directory named after it,
 # so for a package main (cmd/api) it tests the module root, which has no
 # Go files: every mutant failed at once and counted as killed. The wrapper
-# tests the package being measured instead (MUTATE_PKG).
+# tests the package being measured instead (MUTATE_PKG, an import path:
+# gremlins runs go test in the mutant's directory).
 cat >"$out/bin/go" <<'EOF'
 #!/usr/bin/env bash
 set -euo pipefail
@@ -83,7 +84,7 @@ row --- --- --- --- --- --- --- ---
 for pkg in "${pkgs[@]}"; do
   log=$out/$(tr / _ <<<"$pkg").txt
   start=$SECONDS
-  export MUTATE_PKG=./$pkg
+  MUTATE_PKG=$(go list "./$pkg") && export MUTATE_PKG
   # -E '/': gremlins walks the directory and its subdirectories; a
   # subdirectory is a package of its own, with its own row. The tests of
   # the subpackages still run once, for the coverage gathering.
