@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -42,24 +41,6 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// syncBuffer is a bytes.Buffer safe for the server's and the test's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // waitStatus polls url until it answers want or the deadline passes.
 func waitStatus(t *testing.T, url string, want int) {
 	t.Helper()
@@ -81,7 +62,7 @@ func waitStatus(t *testing.T, url string, want int) {
 func TestRunServesAndShutsDownCleanly(t *testing.T) {
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout syncBuffer
+	var stdout testenv.Buffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"-http-addr", addr}, env("SHUTDOWN_DELAY", "300ms", "LOG_FORMAT", "text", "STORAGE_DIR", t.TempDir()), &stdout, io.Discard)
@@ -251,7 +232,7 @@ func getBody(t *testing.T, url string) string {
 // runningService is one run of the service, started by startService.
 type runningService struct {
 	base string // http://host:port
-	logs *syncBuffer
+	logs *testenv.Buffer
 	stop func() error // cancels run's context and returns what run returned
 }
 
@@ -261,7 +242,7 @@ func startService(t *testing.T, pairs ...string) *runningService {
 	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
+	logs := &testenv.Buffer{}
 	done := make(chan error, 1)
 	getenv := env(append([]string{"LOG_FORMAT", "text", "STORAGE_DIR", t.TempDir()}, pairs...)...)
 	go func() { done <- run(ctx, []string{"-http-addr", addr}, getenv, logs, io.Discard) }()

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"example.com/echotemplate/e2e/internal/e2etest"
+	"example.com/echotemplate/internal/testenv"
 )
 
 // repoRoot is the service module's directory, seen from this package.
@@ -45,8 +46,8 @@ func TestMain(m *testing.M) {
 
 // runningService is one process of the service, started by startService.
 type runningService struct {
-	base string              // http://host:port
-	logs *e2etest.SyncBuffer // everything the process wrote to stdout and stderr
+	base string          // http://host:port
+	logs *testenv.Buffer // everything the process wrote to stdout and stderr
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the process has ended
 	err  error         // what cmd.Wait returned; read after done
@@ -85,7 +86,7 @@ func startBinary(t *testing.T, bin string, pairs ...string) *runningService {
 		addr = e2etest.FreeAddr(t)
 	}
 	env = append(env, "HTTP_ADDR="+addr)
-	svc := &runningService{base: "http://" + addr, logs: &e2etest.SyncBuffer{}, done: make(chan struct{})}
+	svc := &runningService{base: "http://" + addr, logs: &testenv.Buffer{}, done: make(chan struct{})}
 	svc.cmd = exec.Command(bin)
 	svc.cmd.Env = env
 	svc.cmd.Stdout, svc.cmd.Stderr = svc.logs, svc.logs

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 
 	"example.com/echotemplate/internal/files"
 	"example.com/echotemplate/internal/logging"
+	"example.com/echotemplate/internal/testenv"
 )
 
 // testConfig is a valid configuration for tests; tests change what they need.
@@ -146,13 +146,13 @@ type fileServer struct {
 	*testServer
 	store *files.Store // feature:files
 	dir   string
-	logs  *lockedBuffer
+	logs  *testenv.Buffer
 }
 
 func newFileServer(t testing.TB, cfg Config, page http.Handler) *fileServer {
 	t.Helper()
 	dir := t.TempDir()
-	logs := &lockedBuffer{}
+	logs := &testenv.Buffer{}
 	log, err := logging.New(logs, "json", slog.LevelDebug)
 	if err != nil {
 		t.Fatal(err)
@@ -194,21 +194,3 @@ func (s *fileServer) waitLog(t *testing.T, want string) string {
 }
 
 // feature:files end
-
-// lockedBuffer is a bytes.Buffer for a server's goroutines and a test's.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}

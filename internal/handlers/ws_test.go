@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"example.com/echotemplate/internal/logging"
+	"example.com/echotemplate/internal/testenv"
 	"example.com/echotemplate/internal/ws"
 )
 
@@ -23,13 +24,13 @@ import (
 type wsServer struct {
 	*testServer
 	hub  *ws.Server
-	logs *lockedBuffer
+	logs *testenv.Buffer
 	url  string // ws://127.0.0.1:port of a real server on s.e
 }
 
 func newWSServer(t *testing.T, hubCfg ws.Config) *wsServer {
 	t.Helper()
-	logs := &lockedBuffer{}
+	logs := &testenv.Buffer{}
 	log, err := logging.New(logs, "json", slog.LevelDebug)
 	if err != nil {
 		t.Fatal(err)
@@ -362,7 +363,7 @@ func TestUpgradeErrorOutsideRoutes(t *testing.T) {
 }
 
 // waitForLog waits until logs has a line containing want.
-func waitForLog(t *testing.T, logs *lockedBuffer, want string) {
+func waitForLog(t *testing.T, logs *testenv.Buffer, want string) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		if strings.Contains(logs.String(), want) {

@@ -1,33 +1,16 @@
 package logging
 
 import (
-	"bytes"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"example.com/echotemplate/internal/testenv"
 )
 
-// lockedBuffer is a bytes.Buffer safe for the flusher and the test.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestFlushWriter(t *testing.T) {
-	var out lockedBuffer
+	var out testenv.Buffer
 	f := NewFlushWriter(&out, 300*time.Millisecond)
 	_, _ = f.Write([]byte("one\n"))
 	if out.String() != "" {
@@ -55,7 +38,7 @@ func TestFlushWriter(t *testing.T) {
 }
 
 func TestFlushWriterKeepsLinesWhole(t *testing.T) {
-	var out lockedBuffer
+	var out testenv.Buffer
 	f := NewFlushWriter(&out, time.Millisecond)
 	var wg sync.WaitGroup
 	line := strings.Repeat("x", 999) + "\n"
@@ -82,7 +65,7 @@ func TestFlushWriterKeepsLinesWhole(t *testing.T) {
 // TestFlushIntervalWritesLinesOut: with the service's own interval, a line
 // reaches the output without a Close, well within a second.
 func TestFlushIntervalWritesLinesOut(t *testing.T) {
-	var out lockedBuffer
+	var out testenv.Buffer
 	f := NewFlushWriter(&out, FlushInterval)
 	defer f.Close()
 	start := time.Now()

@@ -5,10 +5,12 @@
 package testenv
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -78,4 +80,23 @@ func Exclusive(t testing.TB, rdb *redis.Client, name string) {
 		release := redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end return 0`)
 		_ = release.Run(ctx, rdb, []string{key}, token).Err()
 	})
+}
+
+// Buffer is a bytes.Buffer that a server's goroutines may write to while
+// the test reads it, as a logger's destination does.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -1,15 +1,14 @@
 package ws_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"example.com/echotemplate/internal/testenv"
 	"example.com/echotemplate/internal/ws"
 )
 
@@ -17,7 +16,7 @@ import (
 // once, not at every change; at Shutdown it warns that they were not
 // removed.
 func TestPresenceWarnsOnce(t *testing.T) {
-	var logs lockedBuffer
+	var logs testenv.Buffer
 	broker := &memLog{fail: errors.New("broker down"), membersSet: make(chan struct{}, 3)}
 	hub, err := ws.NewServer(ws.Config{}, broker, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
@@ -47,23 +46,4 @@ func TestPresenceWarnsOnce(t *testing.T) {
 			t.Errorf("logged %q %d times, want %d:\n%s", msg, got, want, logs.String())
 		}
 	}
-}
-
-// lockedBuffer is a bytes.Buffer that the hub's goroutines may log to at
-// once.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
