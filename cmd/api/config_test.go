@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"io"
@@ -237,6 +238,24 @@ func TestLoadConfigRejects(t *testing.T) {
 			_, err := loadConfig(tt.args, env(tt.env...), io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want one naming %s", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestLoadConfigAcceptsBoundaries: a value exactly at a limit is within it.
+func TestLoadConfigAcceptsBoundaries(t *testing.T) {
+	tests := []struct {
+		name string
+		env  []string
+	}{
+		{"HashKey32Bytes", []string{"COOKIE_HASH_KEY", base64.StdEncoding.EncodeToString(make([]byte, 32))}},
+		{"StorageURLUploadAtCopyLimit", []string{"STORAGE_URL", "s3://b", "MAX_UPLOAD_BYTES", "5GiB"}}, // feature:files
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := loadConfig(nil, env(tt.env...), io.Discard); err != nil {
+				t.Errorf("err = %v, want %v accepted", err, tt.env)
 			}
 		})
 	}

@@ -230,10 +230,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 // feature:files begin
 
-// storageStartTimeout bounds the check of the bucket at start, as
-// redisStartTimeout does Redis's.
-const storageStartTimeout = 5 * time.Second
-
 // openStore opens the bucket STORAGE_URL names, else STORAGE_DIR. Either
 // unreachable fails the start.
 func openStore(ctx context.Context, cfg config) (*files.Store, error) {
@@ -244,8 +240,6 @@ func openStore(ctx context.Context, cfg config) (*files.Store, error) {
 		}
 		return store, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, storageStartTimeout)
-	defer cancel()
 	store, err := files.NewS3Store(ctx, *cfg.StorageS3, cfg.Storage)
 	if err != nil {
 		return nil, fmt.Errorf("open storage (STORAGE_URL bucket %s): %w", cfg.StorageS3.Bucket, err)

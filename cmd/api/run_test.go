@@ -103,6 +103,11 @@ func TestRunServesAndShutsDownCleanly(t *testing.T) {
 	if !strings.Contains(stdout.String(), "stopped") {
 		t.Errorf("log lacks the final line:\n%s", stdout.String())
 	}
+	// feature:tasks begin
+	if !strings.Contains(stdout.String(), "SMTP_URL is not set") {
+		t.Errorf("log lacks the warning that emails only go to the log:\n%s", stdout.String())
+	}
+	// feature:tasks end
 }
 
 func TestRunReportsBindError(t *testing.T) {
@@ -117,9 +122,10 @@ func TestRunReportsBindError(t *testing.T) {
 	}
 }
 
-// TestRunStopsOnUnusableDirs: a storage or static directory that cannot be
-// used stops the start, with a message naming the setting.
-func TestRunStopsOnUnusableDirs(t *testing.T) {
+// TestRunStopsOnUnusableStorage: a storage or static directory that cannot
+// be used, or a bucket that does not answer, stops the start, with a
+// message naming the setting.
+func TestRunStopsOnUnusableStorage(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -131,6 +137,8 @@ func TestRunStopsOnUnusableDirs(t *testing.T) {
 	}{
 		// A path below a regular file cannot be created, even by root.
 		{"StorageUnwritable", []string{"STORAGE_DIR", filepath.Join(file, "uploads")}, "STORAGE_DIR"}, // feature:files
+		{"BucketUnreachable", []string{"STORAGE_URL", "s3://uploads?endpoint=http://" + freeAddr(t), // feature:files
+			"AWS_ACCESS_KEY_ID", "key", "AWS_SECRET_ACCESS_KEY", "secret"}, "STORAGE_URL bucket uploads"}, // feature:files
 		{"StaticMissing", []string{"STORAGE_DIR", t.TempDir(), "STATIC_DIR", filepath.Join(file, "web")}, "STATIC_DIR"},
 	}
 	for _, tt := range tests {
@@ -168,7 +176,7 @@ func TestRunServesMetricsOnOwnListener(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"-http-addr", addr, "-metrics-addr", metricsAddr},
-			env("STORAGE_DIR", t.TempDir()), io.Discard, io.Discard)
+			env("STORAGE_DIR", t.TempDir(), "NOTIFY_PER_RECIPIENT_PER_HOUR", "0"), io.Discard, io.Discard)
 	}()
 	waitStatus(t, "http://"+addr+"/healthz", http.StatusOK)
 	waitStatus(t, "http://"+metricsAddr+"/metrics", http.StatusOK)
@@ -178,8 +186,9 @@ func TestRunServesMetricsOnOwnListener(t *testing.T) {
 	want := []string{`app_http_requests_total{method="GET",route="/healthz",status="200"}`}
 	want = append(want, `app_ws_connections 0`) // feature:websockets
 	// feature:tasks begin
-	want = append(want, `app_tasks_sent_total 2`, `app_http_requests_total{method="POST",route="/notify",status="202"} 2`)
-	for range 2 {
+	// Six to one address: past the default five an hour, which 0 turns off.
+	want = append(want, `app_tasks_sent_total 6`, `app_http_requests_total{method="POST",route="/notify",status="202"} 6`)
+	for range 6 {
 		resp, err := http.Post("http://"+addr+"/notify?email=a@example.com", "", nil)
 		if err != nil {
 			t.Fatal(err)
@@ -305,4 +314,34 @@ func TestRunServesPprofOnOwnListener(t *testing.T) {
 
 	other := startService(t)
 	waitStatus(t, other.base+"/debug/pprof/", http.StatusNotFound)
+}
+
+// TestRunCutsOffHugeHeaders: up to MAX_HEADER_BYTES a header block is
+// read; past it the middleware answers problem+json; past twice that,
+// net/http stops reading before any handler, so a header block never costs
+// more memory than that.
+func TestRunCutsOffHugeHeaders(t *testing.T) {
+	svc := startService(t, "MAX_HEADER_BYTES", "4KiB")
+	for _, tt := range []struct {
+		size        int
+		contentType string
+	}{
+		{2 << 10, "application/json"},
+		{6 << 10, "application/problem+json"},
+		{20 << 10, "text/plain; charset=utf-8"},
+	} {
+		req, err := http.NewRequest(http.MethodGet, svc.base+"/headers", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Padding", strings.Repeat("x", tt.size))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Content-Type"); got != tt.contentType {
+			t.Errorf("a %d-byte header: %d %s, want %s", tt.size, resp.StatusCode, got, tt.contentType)
+		}
+	}
 }

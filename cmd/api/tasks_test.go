@@ -60,6 +60,9 @@ func TestRunDeliversAcceptedNotificationsBeforeReturning(t *testing.T) {
 	if !strings.Contains(svc.logs.String(), "task queue drained") {
 		t.Errorf("log lacks the drain line:\n%s", svc.logs)
 	}
+	if strings.Contains(svc.logs.String(), "SMTP_URL is not set") {
+		t.Errorf("log warns of a missing SMTP_URL, which is set:\n%s", svc.logs)
+	}
 }
 
 // TestRunLogsDroppedNotifications: with a deadline too short to send them,
@@ -141,6 +144,10 @@ func TestRunRedis(t *testing.T) {
 		t.Errorf("a second notification to user0 through the other instance: %d %s, want 429", status, body)
 	}
 	server.WaitMessages(t, n, 15*time.Second)
+	// The queue's figures are read from Redis at each scrape.
+	if body := getBody(t, instances[0].base+"/metrics"); !strings.Contains(body, "app_tasks_queued 0") {
+		t.Errorf("/metrics lacks app_tasks_queued 0:\n%s", body)
+	}
 	for _, svc := range instances {
 		if err := svc.stop(); err != nil {
 			t.Errorf("run returned %v, want nil", err)

@@ -57,9 +57,16 @@ func ParseS3URL(s string) (S3Config, error) {
 	return c, nil
 }
 
+// s3StartTimeout bounds NewS3Store's check of the bucket, so that a start
+// against an unreachable one fails within seconds, not after the SDK's
+// retries.
+const s3StartTimeout = 5 * time.Second
+
 // NewS3Store returns a Store keeping its files in an S3 bucket, and checks
-// that the bucket answers.
+// within 5 seconds that the bucket answers.
 func NewS3Store(ctx context.Context, cfg S3Config, opts Options) (*Store, error) {
+	ctx, cancel := context.WithTimeout(ctx, s3StartTimeout)
+	defer cancel()
 	return newStoreWith(opts, func() (backend, error) {
 		b, err := newS3Backend(ctx, cfg)
 		if err != nil {
