@@ -345,3 +345,18 @@ func TestRunCutsOffHugeHeaders(t *testing.T) {
 		}
 	}
 }
+
+// feature:files begin
+
+// TestRunNotReadyWithoutStorageDir: a storage directory is this instance's
+// own, so readiness fails while it cannot be written.
+func TestRunNotReadyWithoutStorageDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "uploads")
+	svc := startService(t, "STORAGE_DIR", dir)
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, svc.base+"/readyz", http.StatusServiceUnavailable)
+}
+
+// feature:files end
