@@ -6,7 +6,7 @@ import (
 	"io"
 	"net/http"
 	"runtime"
-	"strings"
+	"runtime/debug"
 	"testing"
 	"time"
 )
@@ -36,9 +36,23 @@ func TestHealthcheckFlag(t *testing.T) {
 	}
 }
 
+// TestVersionFlag: -version prints the stamped version, else the one go
+// recorded (a test binary records "(devel)"), and the toolchain.
 func TestVersionFlag(t *testing.T) {
-	var out bytes.Buffer
-	if err := run(context.Background(), []string{"-version"}, env(), &out, io.Discard); err != nil || !strings.HasSuffix(strings.TrimSpace(out.String()), " "+runtime.Version()) {
-		t.Errorf("run -version = %v, printed %q; want a version and %s", err, out.String(), runtime.Version())
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		t.Fatal("no build info in the test binary")
+	}
+	for _, tt := range []struct{ stamped, want string }{
+		{"", bi.Main.Version},
+		{"v1.2.3", "v1.2.3"},
+	} {
+		version = tt.stamped
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"-version"}, env(), &out, io.Discard)
+		version = ""
+		if want := tt.want + " " + runtime.Version() + "\n"; err != nil || out.String() != want {
+			t.Errorf("run -version = %v, printed %q; want %q", err, out.String(), want)
+		}
 	}
 }
