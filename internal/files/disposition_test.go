@@ -1,6 +1,7 @@
 package files
 
 import (
+	"fmt"
 	"mime"
 	"strings"
 	"testing"
@@ -67,5 +68,20 @@ func checkDisposition(t *testing.T, in, got string) {
 	fallback, _, _ := strings.Cut(strings.TrimPrefix(got, `attachment; filename="`), `"; filename*=`)
 	if strings.ContainsAny(fallback, `"\;%/`) {
 		t.Errorf("ASCII fallback %q has a character that needs quoting", fallback)
+	}
+}
+
+// TestEncodeRFC8187: exactly the attr-chars of RFC 8187 section 3.2.1 stay
+// as they are; every other byte is percent-encoded.
+func TestEncodeRFC8187(t *testing.T) {
+	const attrChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$&+-.^_`|~"
+	for c := range 256 {
+		want := fmt.Sprintf("%%%02X", c)
+		if strings.IndexByte(attrChars, byte(c)) >= 0 {
+			want = string(rune(c))
+		}
+		if got := encodeRFC8187(string([]byte{byte(c)})); got != want {
+			t.Errorf("encodeRFC8187(%#02x) = %q, want %q", c, got, want)
+		}
 	}
 }

@@ -217,6 +217,9 @@ func TestReceiveRefuses(t *testing.T) {
 				if !errors.Is(err, tt.wantErr) {
 					t.Errorf("chunked=%v: Receive error = %v, want %v", chunked, err, tt.wantErr)
 				}
+				if err != nil && strings.Contains(err.Error(), "clean up") {
+					t.Errorf("chunked=%v: Receive error = %v, reports a cleanup that succeeded", chunked, err)
+				}
 				if after := dirState(t, dir); !slices.Equal(after, before) {
 					t.Errorf("chunked=%v: directory changed from %q to %q", chunked, before, after)
 				}

@@ -105,3 +105,24 @@ func checkSanitized(t *testing.T, in, got string) {
 		}
 	}
 }
+
+// TestCutAtRune: a cut never splits a rune, nor reads past either end,
+// whatever the bytes.
+func TestCutAtRune(t *testing.T) {
+	tests := []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"abc", 3, "abc"},
+		{"abc", 2, "ab"},
+		{"aé", 2, "a"},
+		{"aé", 3, "aé"},
+		{"\x80\x80", 1, ""}, // continuation bytes only
+	}
+	for _, tt := range tests {
+		if got := cutAtRune(tt.s, tt.n); got != tt.want {
+			t.Errorf("cutAtRune(%q, %d) = %q, want %q", tt.s, tt.n, got, tt.want)
+		}
+	}
+}

@@ -196,3 +196,22 @@ func TestServeReachesSendfile(t *testing.T) {
 		})
 	}
 }
+
+// TestPassiveType: a type a browser only displays is served as itself;
+// anything that could run as a page or script becomes a download.
+func TestPassiveType(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"image/png", "image/png"},
+		{"text/plain; charset=utf-8", "text/plain; charset=utf-8"},
+		{"video/mp4", "video/mp4"},
+		{"audio/ogg", "audio/ogg"},
+		{"text/html; charset=utf-8", "application/octet-stream"},
+		{"image/svg+xml", "application/octet-stream"},
+		{"not a type", "application/octet-stream"},
+	}
+	for _, tt := range tests {
+		if got := passiveType(tt.in); got != tt.want {
+			t.Errorf("passiveType(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -111,4 +112,13 @@ func listDir(t *testing.T, dir string) []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// TestParseAllowedList: items are split at commas, spaces and empty items
+// dropped.
+func TestParseAllowedList(t *testing.T) {
+	got, err := ParseAllowedList("image/png, ,image/*,")
+	if err != nil || strings.Join(got, ",") != "image/png,image/*" {
+		t.Errorf("ParseAllowedList = %q, %v; want image/png and image/*", got, err)
+	}
 }
