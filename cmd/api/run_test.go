@@ -324,11 +324,12 @@ func TestRunCutsOffHugeHeaders(t *testing.T) {
 	svc := startService(t, "MAX_HEADER_BYTES", "4KiB")
 	for _, tt := range []struct {
 		size        int
+		status      int
 		contentType string
 	}{
-		{2 << 10, "application/json"},
-		{6 << 10, "application/problem+json"},
-		{20 << 10, "text/plain; charset=utf-8"},
+		{2 << 10, http.StatusOK, "application/json"},
+		{6 << 10, http.StatusRequestHeaderFieldsTooLarge, "application/problem+json"},
+		{20 << 10, http.StatusRequestHeaderFieldsTooLarge, "text/plain; charset=utf-8"},
 	} {
 		req, err := http.NewRequest(http.MethodGet, svc.base+"/headers", nil)
 		if err != nil {
@@ -340,8 +341,8 @@ func TestRunCutsOffHugeHeaders(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		if got := resp.Header.Get("Content-Type"); got != tt.contentType {
-			t.Errorf("a %d-byte header: %d %s, want %s", tt.size, resp.StatusCode, got, tt.contentType)
+		if got := resp.Header.Get("Content-Type"); resp.StatusCode != tt.status || got != tt.contentType {
+			t.Errorf("a %d-byte header: %d %s, want %d %s", tt.size, resp.StatusCode, got, tt.status, tt.contentType)
 		}
 	}
 }

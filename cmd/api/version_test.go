@@ -43,6 +43,8 @@ func TestVersionFlag(t *testing.T) {
 	if !ok {
 		t.Fatal("no build info in the test binary")
 	}
+	stamped := version
+	t.Cleanup(func() { version = stamped })
 	for _, tt := range []struct{ stamped, want string }{
 		{"", bi.Main.Version},
 		{"v1.2.3", "v1.2.3"},
@@ -50,7 +52,6 @@ func TestVersionFlag(t *testing.T) {
 		version = tt.stamped
 		var out bytes.Buffer
 		err := run(context.Background(), []string{"-version"}, env(), &out, io.Discard)
-		version = ""
 		if want := tt.want + " " + runtime.Version() + "\n"; err != nil || out.String() != want {
 			t.Errorf("run -version = %v, printed %q; want %q", err, out.String(), want)
 		}
